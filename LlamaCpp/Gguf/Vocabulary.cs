@@ -1,0 +1,97 @@
+namespace CustomGpt.LlamaCpp.Gguf;
+
+/// <summary>
+/// A llama-style (SentencePiece) vocabulary that round-trips exactly through llama.cpp:
+/// &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt;, the 256 byte tokens, then the text's own pieces.
+/// Spaces are written as U+2581 as SentencePiece does.
+/// </summary>
+public sealed class Vocabulary
+{
+    public const int Unknown = 0, Bos = 1, Eos = 2;
+    const int TypeNormal = 1, TypeUnknown = 2, TypeControl = 3, TypeByte = 6;
+    const char SpaceMark = '\u2581';
+
+    readonly List<string> tokens = [];
+    readonly List<float> scores = [];
+    readonly List<int> types = [];
+
+    Vocabulary()
+    {
+        AddSpecial("<unk>", TypeUnknown);
+        AddSpecial("<s>", TypeControl);
+        AddSpecial("</s>", TypeControl);
+        for (var b = 0; b < 256; b++) AddSpecial($"<0x{b:X2}>", TypeByte);
+    }
+
+    public IReadOnlyList<string> Tokens => tokens;
+    public IReadOnlyList<float> Scores => scores;
+    public IReadOnlyList<int> TokenTypes => types;
+    public int Count => tokens.Count;
+
+    /// <summary>One token per distinct character of <paramref name="text"/>, most frequent first.</summary>
+    public static Vocabulary FromCharacters(string text)
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var s = rune.ToString();
+            counts[s] = counts.GetValueOrDefault(s) + 1;
+        }
+        var v = new Vocabulary();
+        foreach (var piece in counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key))
+            v.AddPiece(piece);
+        return v;
+    }
+
+    /// <summary>A vocabulary of exactly <paramref name="size"/> tokens: printable ASCII, then
+    /// letter pairs and triples. For benchmark models that need a realistic vocabulary size.</summary>
+    public static Vocabulary Synthetic(int size)
+    {
+        var v = new Vocabulary();
+        IEnumerable<string> Pieces()
+        {
+            for (var c = ' '; c <= '~'; c++) yield return c.ToString();
+            yield return "\n";
+            const string letters = "abcdefghijklmnopqrstuvwxyz";
+            foreach (var a in letters) foreach (var b in letters) yield return $"{a}{b}";
+            foreach (var a in letters) foreach (var b in letters) foreach (var c in letters) yield return $"{a}{b}{c}";
+            foreach (var a in letters) foreach (var b in letters) foreach (var c in letters) foreach (var d in letters) yield return $"{a}{b}{c}{d}";
+        }
+        foreach (var piece in Pieces())
+        {
+            if (v.Count >= size) break;
+            v.AddPiece(piece);
+        }
+        if (v.Count != size) throw new ArgumentOutOfRangeException(nameof(size), size, $"A vocabulary needs at least {v.Count} tokens.");
+        return v;
+    }
+
+    void AddSpecial(string text, int type)
+    {
+        tokens.Add(text);
+        scores.Add(0);
+        types.Add(type);
+    }
+
+    void AddPiece(string piece)
+    {
+        tokens.Add(piece.Replace(' ', SpaceMark));
+        scores.Add(-tokens.Count);
+        types.Add(TypeNormal);
+    }
+
+    /// <summary>Writes the tokenizer.ggml.* keys.</summary>
+    public void WriteTo(GgufWriter gguf) => gguf
+        .Add("tokenizer.ggml.model", "llama")
+        .Add("tokenizer.ggml.pre", "default")
+        .Add("tokenizer.ggml.tokens", tokens)
+        .Add("tokenizer.ggml.scores", scores)
+        .Add("tokenizer.ggml.token_type", types)
+        .Add("tokenizer.ggml.unknown_token_id", (uint)Unknown)
+        .Add("tokenizer.ggml.bos_token_id", (uint)Bos)
+        .Add("tokenizer.ggml.eos_token_id", (uint)Eos)
+        .Add("tokenizer.ggml.add_bos_token", false)
+        .Add("tokenizer.ggml.add_eos_token", false)
+        // With a space prefix, joining the pieces would no longer give the input back.
+        .Add("tokenizer.ggml.add_space_prefix", false);
+}

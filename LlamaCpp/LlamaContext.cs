@@ -1,0 +1,78 @@
+using CustomGpt.LlamaCpp.Native;
+
+namespace CustomGpt.LlamaCpp;
+
+/// <summary>How a context is sized. <see cref="SequenceContextSize"/> is per sequence: each of the
+/// <see cref="Sequences"/> parallel sequences gets that many positions of its own.</summary>
+public sealed record ContextOptions
+{
+    public int SequenceContextSize { get; init; } = 2048;
+    public int Sequences { get; init; } = 1;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int BatchSize { get; init; } = 512;
+}
+
+/// <summary>
+/// A llama.cpp context: the KV cache and compute buffers. Not thread-safe: one thread decodes.
+/// </summary>
+public sealed class LlamaContext : IDisposable
+{
+    readonly ContextHandle handle;
+    readonly nint memory;
+
+    LlamaContext(LlamaModel model, ContextHandle handle)
+    {
+        Model = model;
+        this.handle = handle;
+        memory = NativeMethods.llama_get_memory(Ptr);
+        SequenceContextSize = (int)NativeMethods.llama_n_ctx_seq(Ptr);
+        BatchSize = (int)NativeMethods.llama_n_batch(Ptr);
+        MaxSequences = (int)NativeMethods.llama_n_seq_max(Ptr);
+    }
+
+    nint Ptr => handle.DangerousGetHandle();
+
+    public LlamaModel Model { get; }
+
+    /// <summary>Positions each sequence may use, as llama.cpp rounded it.</summary>
+    public int SequenceContextSize { get; }
+    public int BatchSize { get; }
+    public int MaxSequences { get; }
+
+    public static LlamaContext Create(LlamaModel model, ContextOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.SequenceContextSize, 8);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Sequences, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Sequences, 256);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        var p = NativeMethods.llama_context_default_params();
+        p.n_ctx = checked((uint)(options.SequenceContextSize * options.Sequences));
+        p.n_seq_max = (uint)options.Sequences;
+        p.n_batch = (uint)options.BatchSize;
+        p.n_ubatch = (uint)options.BatchSize;
+        // The default is 4 threads: on a 2-core machine that collapses speed, so always set both.
+        p.n_threads = options.Threads;
+        p.n_threads_batch = options.Threads;
+        p.kv_unified = 0; // each sequence owns its share of the cache
+        p.no_perf = 1;
+        var ptr = NativeMethods.llama_init_from_model(model.Ptr, p);
+        if (ptr == 0) throw new LlamaException("llama.cpp could not create a context (see its log lines; often too little memory for the context size).");
+        return new LlamaContext(model, ContextHandle.From(ptr));
+    }
+
+    /// <summary>Runs the model over a batch. Everything llama.cpp would assert on is checked first.</summary>
+    public void Decode(TokenBatch batch)
+    {
+        batch.Validate(Model.VocabSize, MaxSequences, SequenceContextSize, BatchSize);
+        var rc = NativeMethods.llama_decode(Ptr, batch.Native);
+        if (rc != 0) throw new LlamaException(rc == 1 ? "No room left in the KV cache for this batch." : $"llama_decode failed ({rc}).");
+    }
+
+    /// <summary>Forgets everything a sequence has seen so its slot can start afresh.</summary>
+    public void ClearSequence(int sequence) => NativeMethods.llama_memory_seq_rm(memory, sequence, -1, -1);
+
+    internal nint NativePtr => Ptr;
+
+    public void Dispose() => handle.Dispose();
+}

@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using CustomGpt.LlamaCpp.Native;
+
+namespace CustomGpt.LlamaCpp;
+
+/// <summary>A loaded GGUF model and its vocabulary. Immutable after loading, so safe to share across threads.</summary>
+public sealed unsafe class LlamaModel : IDisposable
+{
+    readonly ModelHandle handle;
+    readonly byte[][] pieces; // every token's text as UTF-8, read once so decoding needs no native call
+
+    LlamaModel(ModelHandle handle, string path)
+    {
+        this.handle = handle;
+        FilePath = path;
+        Vocab = NativeMethods.llama_model_get_vocab(Ptr);
+        VocabSize = NativeMethods.llama_vocab_n_tokens(Vocab);
+        BosToken = NativeMethods.llama_vocab_bos(Vocab);
+        AddsBos = NativeMethods.llama_vocab_get_add_bos(Vocab);
+        pieces = new byte[VocabSize][];
+        var buffer = stackalloc byte[256];
+        for (var t = 0; t < VocabSize; t++)
+        {
+            var n = NativeMethods.llama_token_to_piece(Vocab, t, buffer, 256, 0, special: false);
+            pieces[t] = n > 0 ? new ReadOnlySpan<byte>(buffer, n).ToArray() : [];
+        }
+    }
+
+    internal nint Ptr => handle.DangerousGetHandle();
+    internal nint Vocab { get; }
+
+    public string FilePath { get; }
+    public int VocabSize { get; }
+    public int BosToken { get; }
+    public bool AddsBos { get; }
+    public int TrainedContextLength => NativeMethods.llama_model_n_ctx_train(Ptr);
+    public int EmbeddingLength => NativeMethods.llama_model_n_embd(Ptr);
+    public int LayerCount => NativeMethods.llama_model_n_layer(Ptr);
+    public ulong ParameterCount => NativeMethods.llama_model_n_params(Ptr);
+    public ulong TensorBytes => NativeMethods.llama_model_size(Ptr);
+
+    /// <summary>The weights' type as llama.cpp names it, e.g. "Q4_0" or "all F32".</summary>
+    public string FileType => Marshal.PtrToStringUTF8(NativeMethods.llama_ftype_name(NativeMethods.llama_model_ftype(Ptr))) ?? "unknown";
+
+    /// <summary>Loads a GGUF file. The file is checked first so llama.cpp never sees something that is not GGUF.</summary>
+    public static LlamaModel Load(string path)
+    {
+        GgufFile.EnsureLooksValid(path);
+        LlamaBackend.EnsureInitialized();
+        var p = NativeMethods.llama_model_default_params();
+        p.n_gpu_layers = 0; // CPU only
+        var ptr = NativeMethods.llama_model_load_from_file(path, p);
+        if (ptr == 0) throw new LlamaException($"llama.cpp could not load '{Path.GetFileName(path)}' (see the llama.cpp log lines for why).");
+        return new LlamaModel(ModelHandle.From(ptr), path);
+    }
+
+    /// <summary>A metadata value of the GGUF file, e.g. "general.name", or null when absent.</summary>
+    public string? Metadata(string key)
+    {
+        var buffer = stackalloc byte[512];
+        var n = NativeMethods.llama_model_meta_val_str(Ptr, key, buffer, 512);
+        return n < 0 ? null : Encoding.UTF8.GetString(buffer, Math.Min(n, 511));
+    }
+
+    public bool IsEndOfGeneration(int token) => NativeMethods.llama_vocab_is_eog(Vocab, token);
+
+    /// <summary>Text to token ids. Control tokens in user text are treated as plain text, never parsed.</summary>
+    public int[] Tokenize(string text, bool addSpecial = true)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(text);
+        // A token is at least one byte, plus room for BOS/EOS.
+        var tokens = new int[utf8.Length + 2];
+        int n;
+        fixed (byte* t = utf8)
+        fixed (int* o = tokens)
+            n = NativeMethods.llama_tokenize(Vocab, t, utf8.Length, o, tokens.Length, addSpecial, parseSpecial: false);
+        if (n < 0) throw new LlamaException($"Tokenizing failed ({n}).");
+        return tokens.AsSpan(0, n).ToArray();
+    }
+
+    /// <summary>The UTF-8 bytes of one token. May be part of a multi-byte character.</summary>
+    public ReadOnlySpan<byte> TokenBytes(int token) =>
+        (uint)token < (uint)pieces.Length ? pieces[token] : throw new ArgumentOutOfRangeException(nameof(token), token, $"Token ids run from 0 to {VocabSize - 1}.");
+
+    /// <summary>Joins tokens into text (for display and tests); invalid UTF-8 becomes U+FFFD.</summary>
+    public string Detokenize(IEnumerable<int> tokens)
+    {
+        var text = new Utf8TextDecoder();
+        var sb = new StringBuilder();
+        foreach (var t in tokens) sb.Append(text.Push(TokenBytes(t)));
+        return sb.Append(text.Flush()).ToString();
+    }
+
+    public void Dispose() => handle.Dispose();
+}

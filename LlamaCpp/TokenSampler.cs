@@ -1,0 +1,55 @@
+using CustomGpt.LlamaCpp.Native;
+
+namespace CustomGpt.LlamaCpp;
+
+/// <summary>Sampling settings. Temperature 0 means greedy (always the likeliest token).</summary>
+public sealed record SamplingOptions
+{
+    public uint Seed { get; init; }
+    public float Temperature { get; init; } = 0.8f;
+    public int TopK { get; init; } = 40;
+    public float TopP { get; init; } = 0.95f;
+    public float MinP { get; init; } = 0.05f;
+    public float RepeatPenalty { get; init; } = 1.0f;
+    public int RepeatLastN { get; init; } = 64;
+}
+
+/// <summary>A llama.cpp sampler chain: penalties, top-k, top-p, min-p, temperature, then a seeded draw.</summary>
+public sealed class TokenSampler : IDisposable
+{
+    readonly SamplerHandle handle;
+
+    TokenSampler(SamplerHandle handle) => this.handle = handle;
+
+    public static TokenSampler Create(LlamaModel model, SamplingOptions o)
+    {
+        if (!float.IsFinite(o.Temperature) || o.Temperature < 0) throw new ArgumentOutOfRangeException(nameof(o), "Temperature must be finite and >= 0.");
+        if (!(o.TopP > 0 && o.TopP <= 1)) throw new ArgumentOutOfRangeException(nameof(o), "TopP must be in (0, 1].");
+        if (!(o.MinP >= 0 && o.MinP <= 1)) throw new ArgumentOutOfRangeException(nameof(o), "MinP must be in [0, 1].");
+        if (!(o.RepeatPenalty > 0) || !float.IsFinite(o.RepeatPenalty)) throw new ArgumentOutOfRangeException(nameof(o), "RepeatPenalty must be > 0.");
+        LlamaBackend.EnsureInitialized();
+        var chain = NativeMethods.llama_sampler_chain_init(new LlamaSamplerChainParams { no_perf = 1 });
+        if (o.RepeatPenalty != 1.0f)
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_penalties(model.VocabSize, o.RepeatLastN, o.RepeatPenalty, 0, 0));
+        if (o.Temperature == 0)
+        {
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_greedy());
+        }
+        else
+        {
+            if (o.TopK > 0) NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_top_k(o.TopK));
+            if (o.TopP < 1) NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_top_p(o.TopP, 1));
+            if (o.MinP > 0) NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_min_p(o.MinP, 1));
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_temp(o.Temperature));
+            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_dist(o.Seed));
+        }
+        return new TokenSampler(SamplerHandle.From(chain));
+    }
+
+    /// <summary>Draws the next token from the logits at <paramref name="batchIndex"/> of the last decode.
+    /// Also records the token for the repeat penalty.</summary>
+    public int Sample(LlamaContext context, int batchIndex) =>
+        NativeMethods.llama_sampler_sample(handle.DangerousGetHandle(), context.NativePtr, batchIndex);
+
+    public void Dispose() => handle.Dispose();
+}
