@@ -1,0 +1,73 @@
+namespace CustomGpt.ModelApi.Client;
+
+// The HTTP contract, shared by ModelApi and its callers so the two never drift.
+// Property names go over the wire in snake_case (ModelApiJson): NumChars is "num_chars".
+
+/// <summary>POST /generate. Every field is optional; the original API took seed, temperature and num_chars.</summary>
+public sealed record GenerateRequest
+{
+    /// <summary>Text to continue. Empty: the model starts from its beginning-of-text token.</summary>
+    public string? Prompt { get; init; }
+    /// <summary>Same seed, model, parameters and prompt give the same text. Absent: a random seed, returned in the response.</summary>
+    public long? Seed { get; init; }
+    /// <summary>0 is greedy; higher is more random. Default 0.8.</summary>
+    public double? Temperature { get; init; }
+    /// <summary>Exact length of the generated text in characters, unless end-of-text or a stop sequence comes first.</summary>
+    public int? NumChars { get; init; }
+    /// <summary>Upper bound on generated tokens.</summary>
+    public int? MaxTokens { get; init; }
+    public int? TopK { get; init; }
+    public double? TopP { get; init; }
+    public double? MinP { get; init; }
+    public double? RepeatPenalty { get; init; }
+    /// <summary>Generation ends before the first occurrence of any of these; the stop text is not returned.</summary>
+    public IReadOnlyList<string>? Stop { get; init; }
+    /// <summary>True: Server-Sent Events, one per text delta, then a final "done" event.</summary>
+    public bool? Stream { get; init; }
+}
+
+public static class FinishReasons
+{
+    public const string Length = "length";
+    public const string Stop = "stop";
+    public const string Eos = "eos";
+}
+
+public sealed record Usage(int PromptTokens, int CompletionTokens);
+
+/// <summary>Where the time went. tokens_per_second counts generated tokens after the first.</summary>
+public sealed record Timings(double TtftMs, double PromptTokensPerSecond, double TokensPerSecond, double TotalMs);
+
+public sealed record GenerateResponse(string GeneratedText, long Seed, string FinishReason, Usage Usage, Timings Timings);
+
+/// <summary>Stream event "delta": the next piece of text (always whole characters).</summary>
+public sealed record GenerateDelta(string Text);
+
+/// <summary>Stream event "done": how the generation ended.</summary>
+public sealed record GenerateDone(long Seed, string FinishReason, Usage Usage, Timings Timings);
+
+/// <summary>Stream event "error": the generation could not go on.</summary>
+public sealed record GenerateError(string Error);
+
+public sealed record TokenizeRequest(string? Text);
+
+public sealed record TokenizeResponse(IReadOnlyList<int> Tokens, int Count);
+
+public static class HealthStatus
+{
+    public const string Loading = "loading";
+    public const string Ok = "ok";
+    public const string Error = "error";
+}
+
+/// <summary>GET /health: "loading" (503), "ok" (200) with the model, or "error" (503) with the reason.</summary>
+public sealed record HealthResponse(string Status, ModelInfo? Model = null, string? Error = null, double? Progress = null);
+
+public sealed record ModelInfo(
+    string Name,
+    string Architecture,
+    ulong Parameters,
+    string Quantization,
+    int ContextLength,
+    long FileSizeBytes,
+    long LoadMs);

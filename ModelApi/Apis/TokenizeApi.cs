@@ -1,0 +1,31 @@
+using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Hosting;
+
+namespace CustomGpt.ModelApi.Apis;
+
+public static class TokenizeApi
+{
+    const int MaxTextLength = 1 << 20;
+
+    public static IEndpointRouteBuilder MapTokenizeApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/tokenize", Tokenize)
+            .Produces<TokenizeResponse>()
+            .ProducesValidationProblem()
+            .WithName("Tokenize")
+            .WithSummary("Splits text into the model's tokens, as a prompt would be.");
+        return app;
+    }
+
+    static async Task<IResult> Tokenize(HttpContext http, ModelHost host)
+    {
+        var (request, error) = await JsonBody.ReadAsync<TokenizeRequest>(http.Request);
+        if (error is not null) return error;
+        if (request!.Text is null) return JsonBody.Invalid("text", "'text' is required.");
+        if (request.Text.Length > MaxTextLength) return JsonBody.Invalid("text", $"'text' may be at most {MaxTextLength} characters.");
+        var status = host.Status;
+        if (status.Model is null) return ModelUnavailable.For(status, http);
+        var tokens = status.Model.Tokenize(request.Text, addSpecial: false);
+        return TypedResults.Ok(new TokenizeResponse(tokens, tokens.Length));
+    }
+}

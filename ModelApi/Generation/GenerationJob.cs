@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Client;
+
+namespace CustomGpt.ModelApi.Generation;
+
+/// <summary>What a validated request asks the scheduler to do.</summary>
+public sealed record GenerationPlan(
+    int[] PromptTokens,
+    SamplingOptions Sampling,
+    int? NumChars,
+    int MaxTokens,
+    IReadOnlyList<string> Stop);
+
+public sealed record GenerationResult(string Text, long Seed, string FinishReason, Usage Usage, Timings Timings);
+
+/// <summary>
+/// One request travelling through the scheduler. The HTTP side reads <see cref="Deltas"/> and
+/// awaits <see cref="Completion"/>; only the scheduler thread touches the rest.
+/// </summary>
+public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, CancellationToken cancellation)
+{
+    readonly Channel<string> deltas = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    readonly TaskCompletionSource<GenerationResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly long queuedAt = Stopwatch.GetTimestamp();
+    long promptStartedAt, firstTokenAt;
+
+    public GenerationPlan Plan { get; } = plan;
+    public CancellationToken Cancellation { get; } = cancellation;
+    public ChannelReader<string> Deltas => deltas.Reader;
+    public Task<GenerationResult> Completion => completion.Task;
+
+    // Scheduler-owned state.
+    internal OutputText Output { get; } = new(plan.NumChars, plan.Stop);
+    internal TokenSampler? Sampler { get; set; }
+    internal int Sequence { get; set; } = -1;
+    internal int PromptCursor { get; set; }
+    internal int Position { get; set; }
+    internal int LastToken { get; set; }
+    internal int CompletionTokens { get; set; }
+    internal int BatchIndex { get; set; } = -1;
+    internal bool PromptDone => PromptCursor >= Plan.PromptTokens.Length;
+
+    internal void MarkPromptStarted() => promptStartedAt = Stopwatch.GetTimestamp();
+
+    internal void Emit(string text)
+    {
+        if (text.Length == 0) return;
+        if (firstTokenAt == 0) firstTokenAt = Stopwatch.GetTimestamp();
+        if (streamDeltas) deltas.Writer.TryWrite(text);
+    }
+
+    internal void OnTokenSampled()
+    {
+        if (firstTokenAt == 0) firstTokenAt = Stopwatch.GetTimestamp();
+    }
+
+    internal void Succeed(string finishReason)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var first = firstTokenAt == 0 ? now : firstTokenAt;
+        var promptSeconds = Stopwatch.GetElapsedTime(promptStartedAt == 0 ? queuedAt : promptStartedAt, first).TotalSeconds;
+        var genSeconds = Stopwatch.GetElapsedTime(first, now).TotalSeconds;
+        var timings = new Timings(
+            TtftMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, first).TotalMilliseconds, 2),
+            PromptTokensPerSecond: promptSeconds > 0 ? Math.Round(Plan.PromptTokens.Length / promptSeconds, 1) : 0,
+            TokensPerSecond: genSeconds > 0 && CompletionTokens > 1 ? Math.Round((CompletionTokens - 1) / genSeconds, 1) : 0,
+            TotalMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, now).TotalMilliseconds, 2));
+        deltas.Writer.TryComplete();
+        completion.TrySetResult(new GenerationResult(Output.Text, Plan.Sampling.Seed, finishReason,
+            new Usage(Plan.PromptTokens.Length, CompletionTokens), timings));
+    }
+
+    internal void Fail(Exception error)
+    {
+        deltas.Writer.TryComplete(error);
+        completion.TrySetException(error);
+    }
+
+    internal void Cancel()
+    {
+        deltas.Writer.TryComplete(new OperationCanceledException(Cancellation));
+        completion.TrySetCanceled(Cancellation);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text;
+
+namespace CustomGpt.ModelApi.Generation;
+
+/// <summary>Counters the scheduler keeps, served at /metrics in Prometheus text format.</summary>
+public sealed class GenerationMetrics
+{
+    long completed, cancelled, failed, rejected, promptTokens, generatedTokens, decodeSteps;
+
+    public long GeneratedTokens => Interlocked.Read(ref generatedTokens);
+
+    internal void Completed(int prompt, int generated) { Interlocked.Increment(ref completed); Count(prompt, generated); }
+    internal void Cancelled(int prompt, int generated) { Interlocked.Increment(ref cancelled); Count(prompt, generated); }
+    internal void Failed() => Interlocked.Increment(ref failed);
+    internal void Rejected() => Interlocked.Increment(ref rejected);
+    internal void DecodeStep() => Interlocked.Increment(ref decodeSteps);
+
+    void Count(int prompt, int generated)
+    {
+        Interlocked.Add(ref promptTokens, prompt);
+        Interlocked.Add(ref generatedTokens, generated);
+    }
+
+    public string ToPrometheus(int active, int queued)
+    {
+        var sb = new StringBuilder();
+        void Metric(string name, string type, string help, long value, string labels = "")
+        {
+            if (labels.Length == 0 || !sb.ToString().Contains($"# TYPE {name} ", StringComparison.Ordinal))
+                sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            sb.Append(name).Append(labels).Append(' ').Append(value).Append('\n');
+        }
+        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref completed), "{outcome=\"completed\"}");
+        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref cancelled), "{outcome=\"cancelled\"}");
+        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref failed), "{outcome=\"failed\"}");
+        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref rejected), "{outcome=\"rejected_busy\"}");
+        Metric("customgpt_prompt_tokens_total", "counter", "Prompt tokens processed.", Interlocked.Read(ref promptTokens));
+        Metric("customgpt_generated_tokens_total", "counter", "Tokens generated.", GeneratedTokens);
+        Metric("customgpt_decode_steps_total", "counter", "llama_decode calls.", Interlocked.Read(ref decodeSteps));
+        Metric("customgpt_requests_active", "gauge", "Requests decoding now.", active);
+        Metric("customgpt_requests_queued", "gauge", "Requests waiting for a free sequence.", queued);
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Client;
+
+namespace CustomGpt.ModelApi.Generation;
+
+/// <summary>
+/// Checks a <see cref="GenerateRequest"/> against the model and limits and turns it into a
+/// <see cref="GenerationPlan"/>. Everything llama.cpp could choke on is caught here, per field.
+/// </summary>
+public static class GenerationPlanner
+{
+    public const double DefaultTemperature = 0.8;
+    public const int DefaultNumChars = 200;
+    public const double MaxTemperature = 10;
+    public const int MaxStopSequences = 16;
+    public const int MaxStopLength = 256;
+    /// <summary>llama.cpp treats 0xFFFFFFFF as "pick a random seed", so it is not a valid fixed seed.</summary>
+    public const long MaxSeed = uint.MaxValue - 1L;
+
+    public static (GenerationPlan? Plan, Dictionary<string, string[]> Errors) Plan(
+        GenerateRequest r, LlamaModel model, int contextSize, int maxChars)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Error(string field, string message) => errors[field] = [message];
+
+        if (r.Seed is < 0 or > MaxSeed) Error("seed", $"'seed' must be from 0 to {MaxSeed}.");
+        if (r.Temperature is double t && (!double.IsFinite(t) || t < 0 || t > MaxTemperature))
+            Error("temperature", $"'temperature' must be a number from 0 to {MaxTemperature}.");
+        if (r.NumChars is < 1 || r.NumChars > maxChars) Error("num_chars", $"'num_chars' must be from 1 to {maxChars}.");
+        if (r.MaxTokens is < 1 || r.MaxTokens > contextSize) Error("max_tokens", $"'max_tokens' must be from 1 to {contextSize} (the context size).");
+        if (r.TopK is < 0 || r.TopK > model.VocabSize) Error("top_k", $"'top_k' must be from 0 (off) to {model.VocabSize} (the vocabulary size).");
+        if (r.TopP is double p && !(p > 0 && p <= 1)) Error("top_p", "'top_p' must be greater than 0 and at most 1.");
+        if (r.MinP is double m && !(m >= 0 && m <= 1)) Error("min_p", "'min_p' must be from 0 to 1.");
+        if (r.RepeatPenalty is double rp && !(rp > 0 && rp <= 10)) Error("repeat_penalty", "'repeat_penalty' must be greater than 0 and at most 10 (1 is off).");
+        var stops = r.Stop ?? [];
+        if (stops.Count > MaxStopSequences) Error("stop", $"'stop' may hold at most {MaxStopSequences} sequences.");
+        else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {MaxStopLength} characters.");
+        if (errors.Count > 0) return (null, errors);
+
+        var prompt = model.Tokenize(r.Prompt ?? "", addSpecial: true);
+        if (prompt.Length == 0) prompt = [model.BosToken >= 0 ? model.BosToken : 0]; // something to start from
+        if (prompt.Length >= contextSize)
+        {
+            Error("prompt", $"The prompt is {prompt.Length} tokens; the context holds {contextSize}, and at least one must be left for the output.");
+            return (null, errors);
+        }
+        var room = contextSize - prompt.Length;
+        var numChars = r.NumChars ?? (r.MaxTokens is null ? DefaultNumChars : null);
+        // A character never takes less than one token here, so this is how much output can need.
+        var wanted = r.MaxTokens ?? numChars!.Value;
+        if (wanted > room)
+        {
+            var field = r.MaxTokens is null ? "num_chars" : "max_tokens";
+            Error(field, $"The prompt ({prompt.Length} tokens) plus '{field}' ({wanted}) exceeds the context of {contextSize} tokens; ask for at most {room}.");
+            return (null, errors);
+        }
+
+        var seed = r.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
+        var sampling = new SamplingOptions
+        {
+            Seed = (uint)seed,
+            Temperature = (float)(r.Temperature ?? DefaultTemperature),
+            TopK = r.TopK ?? 40,
+            TopP = (float)(r.TopP ?? 0.95),
+            MinP = (float)(r.MinP ?? 0.05),
+            RepeatPenalty = (float)(r.RepeatPenalty ?? 1.0),
+        };
+        return (new GenerationPlan(prompt, sampling, numChars, r.MaxTokens ?? room, stops), errors);
+    }
+}

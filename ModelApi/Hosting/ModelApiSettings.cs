@@ -1,0 +1,69 @@
+namespace CustomGpt.ModelApi.Hosting;
+
+/// <summary>Everything ModelApi reads from the environment, with its defaults. Read once at start.</summary>
+public sealed record ModelApiSettings
+{
+    /// <summary>Cloud Run sets PORT; 8080 otherwise.</summary>
+    public int Port { get; init; } = 8080;
+    /// <summary>127.0.0.1 unless told otherwise: containers set HOST=0.0.0.0.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    public required string ModelPath { get; init; }
+    public string? ApiKey { get; init; }
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Sequences decoded together in one context (continuous batching).</summary>
+    public int Parallel { get; init; } = 4;
+    /// <summary>Positions per sequence; null means the model's trained context, capped at 4096.</summary>
+    public int? ContextSize { get; init; }
+    /// <summary>Requests that may wait for a free sequence; beyond that the answer is 503.</summary>
+    public int MaxQueue { get; init; } = 64;
+    /// <summary>The largest num_chars a request may ask for.</summary>
+    public int MaxChars { get; init; } = 8192;
+    public int BatchSize { get; init; } = 512;
+    /// <summary>Prompt text appears in logs only when this is on.</summary>
+    public bool LogPrompts { get; init; }
+
+    /// <summary>The model shipped in the repository, found from the app folder or the working directory.</summary>
+    public static string DefaultModelPath()
+    {
+        const string relative = "models/custom-gpt.gguf";
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, relative);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return Path.Combine(AppContext.BaseDirectory, relative);
+    }
+
+    public static ModelApiSettings FromConfiguration(IConfiguration config)
+    {
+        var errors = new List<string>();
+        int Int(string key, int fallback, int min, int max)
+        {
+            var raw = config[key];
+            if (string.IsNullOrWhiteSpace(raw)) return fallback;
+            if (int.TryParse(raw, out var value) && value >= min && value <= max) return value;
+            errors.Add($"{key}='{raw}' must be a whole number from {min} to {max}.");
+            return fallback;
+        }
+        var contextSize = string.IsNullOrWhiteSpace(config["CONTEXT_SIZE"]) ? (int?)null : Int("CONTEXT_SIZE", 0, 16, 1 << 20);
+        var settings = new ModelApiSettings
+        {
+            Port = Int("PORT", 8080, 0, 65535),
+            Host = config["HOST"] is { Length: > 0 } host ? host : "127.0.0.1",
+            ModelPath = config["MODEL_PATH"] is { Length: > 0 } path ? path : DefaultModelPath(),
+            ApiKey = config["API_KEY"] is { Length: > 0 } key ? key : null,
+            Threads = Int("THREADS", Environment.ProcessorCount, 1, 512),
+            Parallel = Int("PARALLEL", 4, 1, 64),
+            ContextSize = contextSize,
+            MaxQueue = Int("MAX_QUEUE", 64, 0, 100_000),
+            MaxChars = Int("MAX_CHARS", 8192, 1, 1 << 20),
+            BatchSize = Int("BATCH_SIZE", 512, 32, 8192),
+            LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
+        };
+        if (errors.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
+        return settings;
+    }
+}

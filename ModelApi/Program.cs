@@ -1,0 +1,33 @@
+using CustomGpt.ModelApi.Apis;
+using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+var settings = ModelApiSettings.FromConfiguration(builder.Configuration);
+
+// PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
+if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+    builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
+
+builder.Services.AddSingleton(settings);
+builder.Services.AddSingleton<IModelSource>(new FileModelSource(settings.ModelPath));
+builder.Services.AddSingleton<ModelHost>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));
+builder.Services.AddProblemDetails();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseApiKey(settings.ApiKey);
+
+app.MapHealthApi();
+app.MapGenerateApi();
+app.MapTokenizeApi();
+app.MapMetricsApi();
+
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;
