@@ -72,6 +72,23 @@ public sealed class LlamaContext : IDisposable
     /// <summary>Forgets everything a sequence has seen so its slot can start afresh.</summary>
     public void ClearSequence(int sequence) => NativeMethods.llama_memory_seq_rm(memory, sequence, -1, -1);
 
+    /// <summary>Whether <see cref="ShiftSequence"/> works for this model (RoPE models: yes).</summary>
+    public bool CanShift => NativeMethods.llama_memory_can_shift(memory);
+
+    /// <summary>
+    /// Makes room in a full sequence: keeps its first <paramref name="keep"/> positions, forgets the
+    /// next <paramref name="discard"/>, and moves the rest down. Returns the new end position.
+    /// </summary>
+    public int ShiftSequence(int sequence, int end, int keep, int discard)
+    {
+        if (!CanShift) throw new LlamaException("This model's memory cannot be shifted.");
+        if (keep < 0 || discard < 1 || keep + discard > end || end > SequenceContextSize)
+            throw new LlamaException($"Invalid shift: keep {keep}, discard {discard}, end {end}, context {SequenceContextSize}.");
+        NativeMethods.llama_memory_seq_rm(memory, sequence, keep, keep + discard);
+        NativeMethods.llama_memory_seq_add(memory, sequence, keep + discard, end, -discard);
+        return end - discard;
+    }
+
     internal nint NativePtr => Ptr;
 
     public void Dispose() => handle.Dispose();

@@ -18,6 +18,7 @@ public sealed unsafe class LlamaModel : IDisposable
         VocabSize = NativeMethods.llama_vocab_n_tokens(Vocab);
         BosToken = NativeMethods.llama_vocab_bos(Vocab);
         AddsBos = NativeMethods.llama_vocab_get_add_bos(Vocab);
+        EndOfGenerationTokens = [.. Enumerable.Range(0, VocabSize).Where(t => NativeMethods.llama_vocab_is_eog(Vocab, t))];
         pieces = new byte[VocabSize][];
         var buffer = stackalloc byte[256];
         for (var t = 0; t < VocabSize; t++)
@@ -34,6 +35,8 @@ public sealed unsafe class LlamaModel : IDisposable
     public int VocabSize { get; }
     public int BosToken { get; }
     public bool AddsBos { get; }
+    /// <summary>Tokens that end a generation (end-of-text, end-of-turn, ...).</summary>
+    public IReadOnlyList<int> EndOfGenerationTokens { get; }
     public int TrainedContextLength => NativeMethods.llama_model_n_ctx_train(Ptr);
     public int EmbeddingLength => NativeMethods.llama_model_n_embd(Ptr);
     public int LayerCount => NativeMethods.llama_model_n_layer(Ptr);

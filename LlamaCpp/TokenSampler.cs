@@ -12,10 +12,12 @@ public sealed record SamplingOptions
     public float MinP { get; init; } = 0.05f;
     public float RepeatPenalty { get; init; } = 1.0f;
     public int RepeatLastN { get; init; } = 64;
+    /// <summary>Never pick an end-of-generation token: the text always runs to its length limit.</summary>
+    public bool IgnoreEos { get; init; }
 }
 
 /// <summary>A llama.cpp sampler chain: penalties, top-k, top-p, min-p, temperature, then a seeded draw.</summary>
-public sealed class TokenSampler : IDisposable
+public sealed unsafe class TokenSampler : IDisposable
 {
     readonly SamplerHandle handle;
 
@@ -29,6 +31,12 @@ public sealed class TokenSampler : IDisposable
         if (!(o.RepeatPenalty > 0) || !float.IsFinite(o.RepeatPenalty)) throw new ArgumentOutOfRangeException(nameof(o), "RepeatPenalty must be > 0.");
         LlamaBackend.EnsureInitialized();
         var chain = NativeMethods.llama_sampler_chain_init(new LlamaSamplerChainParams { no_perf = 1 });
+        if (o.IgnoreEos && model.EndOfGenerationTokens.Count > 0)
+        {
+            var biases = model.EndOfGenerationTokens.Select(t => new LlamaLogitBias { token = t, bias = float.NegativeInfinity }).ToArray();
+            fixed (LlamaLogitBias* b = biases)
+                NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_logit_bias(model.VocabSize, biases.Length, b));
+        }
         if (o.RepeatPenalty != 1.0f)
             NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_penalties(model.VocabSize, o.RepeatLastN, o.RepeatPenalty, 0, 0));
         if (o.Temperature == 0)

@@ -22,6 +22,8 @@ public sealed record GenerateRequest
     public double? RepeatPenalty { get; init; }
     /// <summary>Generation ends before the first occurrence of any of these; the stop text is not returned.</summary>
     public IReadOnlyList<string>? Stop { get; init; }
+    /// <summary>True: never end at the model's end-of-text token, so the text runs to num_chars or max_tokens.</summary>
+    public bool? IgnoreEos { get; init; }
     /// <summary>True: Server-Sent Events, one per text delta, then a final "done" event.</summary>
     public bool? Stream { get; init; }
 }

@@ -41,6 +41,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial nint llama_get_memory(nint ctx);
     [LibraryImport(Llama)] public static partial void llama_memory_clear(nint mem, [MarshalAs(UnmanagedType.U1)] bool data);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_memory_seq_rm(nint mem, int seqId, int p0, int p1);
+    [LibraryImport(Llama)] public static partial void llama_memory_seq_add(nint mem, int seqId, int p0, int p1, int delta);
+    [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_memory_can_shift(nint mem);
     [LibraryImport(Llama)] public static partial int llama_decode(nint ctx, LlamaBatch batch);
 
     [LibraryImport(Llama)] public static partial LlamaBatch llama_batch_init(int nTokens, int embd, int nSeqMax);
@@ -68,5 +70,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial nint llama_sampler_init_top_p(float p, nuint minKeep);
     [LibraryImport(Llama)] public static partial nint llama_sampler_init_min_p(float p, nuint minKeep);
     [LibraryImport(Llama)] public static partial nint llama_sampler_init_temp(float t);
+    [LibraryImport(Llama)] public static partial nint llama_sampler_init_logit_bias(int nVocab, int nLogitBias, LlamaLogitBias* logitBias);
     [LibraryImport(Llama)] public static partial nint llama_sampler_init_penalties(int nVocab, int lastN, float repeat, float freq, float present);
 }

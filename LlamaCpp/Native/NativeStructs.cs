@@ -106,3 +106,10 @@ internal struct LlamaModelQuantizeParams
     public nint prune_layers;
     public nuint max_buf_size;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct LlamaLogitBias
+{
+    public int token;
+    public float bias;
+}

@@ -65,7 +65,11 @@ public static class GenerationPlanner
             TopP = (float)(r.TopP ?? 0.95),
             MinP = (float)(r.MinP ?? 0.05),
             RepeatPenalty = (float)(r.RepeatPenalty ?? 1.0),
+            IgnoreEos = r.IgnoreEos ?? false,
         };
-        return (new GenerationPlan(prompt, sampling, numChars, r.MaxTokens ?? room, stops), errors);
+        // Byte-level tokens can make a character cost several tokens; a sliding window then keeps
+        // num_chars exact. The bound only stops a model that never produces a visible character.
+        var maxTokens = r.MaxTokens ?? Math.Max(room, numChars!.Value * 8);
+        return (new GenerationPlan(prompt, sampling, numChars, maxTokens, stops), errors);
     }
 }

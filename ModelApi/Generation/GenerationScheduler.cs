@@ -142,6 +142,7 @@ public sealed class GenerationScheduler : IDisposable
         {
             if (slots[s] is not { PromptDone: true } job) continue;
             if (job.Cancellation.IsCancellationRequested) { Cancel(s, job); continue; }
+            if (job.Position >= context.SequenceContextSize) SlideWindow(job);
             job.BatchIndex = batch.Add(job.LastToken, job.Position++, s, wantLogits: true);
             room--;
         }
@@ -202,11 +203,22 @@ public sealed class GenerationScheduler : IDisposable
         {
             Succeed(slot, job, reason);
         }
-        else if (job.CompletionTokens >= job.Plan.MaxTokens || job.Position >= context.SequenceContextSize)
+        else if (job.CompletionTokens >= job.Plan.MaxTokens || (job.Position >= context.SequenceContextSize && !context.CanShift))
         {
             job.Emit(job.Output.Complete());
             Succeed(slot, job, job.Output.FinishReason ?? FinishReasons.Length);
         }
+    }
+
+    /// <summary>
+    /// A full sequence forgets the older half of what follows the start of its prompt, as llama-server's
+    /// context shift does: only reached when characters took more tokens than the request planned for.
+    /// </summary>
+    void SlideWindow(GenerationJob job)
+    {
+        var keep = Math.Min(job.Plan.PromptTokens.Length, context.SequenceContextSize / 4);
+        var discard = (job.Position - keep) / 2;
+        job.Position = context.ShiftSequence(job.Sequence, job.Position, keep, discard);
     }
 
     void Succeed(int slot, GenerationJob job, string reason)

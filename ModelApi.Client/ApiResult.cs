@@ -1,0 +1,67 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace CustomGpt.ModelApi.Client;
+
+/// <summary>What went wrong, in words a person can act on. Never a raw exception text.</summary>
+public enum ApiFailureKind
+{
+    /// <summary>No connection: refused, host unknown, reset. <see cref="ApiFailure.Message"/> says which.</summary>
+    Unreachable,
+    /// <summary>The API did not answer within the configured timeout.</summary>
+    Timeout,
+    /// <summary>401/403: the API key is missing or wrong.</summary>
+    Unauthorized,
+    /// <summary>400/415: the request was refused; <see cref="ApiFailure.Field"/> names the field.</summary>
+    Rejected,
+    /// <summary>503/429: every sequence is busy and the queue is full; retry after <see cref="ApiFailure.RetryAfter"/>.</summary>
+    Busy,
+    /// <summary>The model is still loading (warming up).</summary>
+    Loading,
+    /// <summary>The model could not be loaded; the service cannot generate.</summary>
+    ModelFailed,
+    /// <summary>The API failed while answering (5xx, or an "error" event mid-stream).</summary>
+    ServerError,
+    /// <summary>Something answered, but not the way ModelApi does (wrong address?).</summary>
+    Unexpected,
+}
+
+/// <summary>A typed failure: the kind, a sentence for people, and the details a caller can act on.</summary>
+public sealed record ApiFailure(ApiFailureKind Kind, string Message)
+{
+    /// <summary>For <see cref="ApiFailureKind.Rejected"/>: the JSON field at fault (snake_case, e.g. "num_chars").</summary>
+    public string? Field { get; init; }
+    /// <summary>For <see cref="ApiFailureKind.Rejected"/>: every field error the API reported.</summary>
+    public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
+    /// <summary>For <see cref="ApiFailureKind.Busy"/> and <see cref="ApiFailureKind.Loading"/>: when to try again.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+    /// <summary>The HTTP status, when there was a response.</summary>
+    public int? StatusCode { get; init; }
+}
+
+/// <summary>Either a value or an <see cref="ApiFailure"/>, plus the round-trip time.</summary>
+public sealed class ApiResult<T>
+{
+    internal ApiResult(T? value, ApiFailure? failure, TimeSpan elapsed)
+    {
+        Value = value;
+        Failure = failure;
+        Elapsed = elapsed;
+    }
+
+    public T? Value { get; }
+    public ApiFailure? Failure { get; }
+    /// <summary>From sending the request to having the whole answer.</summary>
+    public TimeSpan Elapsed { get; }
+
+    [MemberNotNullWhen(true, nameof(Value))]
+    [MemberNotNullWhen(false, nameof(Failure))]
+    public bool Succeeded => Failure is null;
+
+    public override string ToString() => Succeeded ? $"ok: {Value}" : $"{Failure.Kind}: {Failure.Message}";
+}
+
+public static class ApiResult
+{
+    public static ApiResult<T> Success<T>(T value, TimeSpan elapsed) => new(value, null, elapsed);
+    public static ApiResult<T> Failed<T>(ApiFailure failure, TimeSpan elapsed) => new(default, failure, elapsed);
+}

@@ -1,0 +1,60 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CustomGpt.ModelApi.Client;
+
+namespace CustomGpt.ModelApi.Tests;
+
+/// <summary>Small helpers for talking to ModelApi the way any HTTP caller would.</summary>
+public static class Api
+{
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient http, string path, string json, CancellationToken ct = default) =>
+        http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"), ct);
+
+    public static async Task<GenerateResponse> GenerateAsync(this HttpClient http, object request)
+    {
+        using var response = await http.PostAsync("/generate", JsonContent.Create(request, options: ModelApiJson.Options));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<GenerateResponse>(body, ModelApiJson.Options)!;
+    }
+
+    /// <summary>Opens a streaming generation; the caller reads events with <see cref="ReadEventsAsync"/>.</summary>
+    public static async Task<HttpResponseMessage> StartStreamAsync(this HttpClient http, object request, CancellationToken ct = default)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, "/generate") { Content = JsonContent.Create(request, options: ModelApiJson.Options) };
+        message.Headers.Accept.ParseAdd("text/event-stream");
+        return await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+    }
+
+    public static async IAsyncEnumerable<(string Event, string Data)> ReadEventsAsync(this HttpResponseMessage response)
+    {
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        string? name = null, data = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
+            else if (line.Length == 0 && name is not null)
+            {
+                yield return (name, data ?? "");
+                name = data = null;
+            }
+        }
+    }
+
+    public static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, ModelApiJson.Options)!;
+
+    public static int CharCount(string s) => s.EnumerateRunes().Count();
+
+    /// <summary>Polls until the condition holds; a guard against hangs, not a timing assertion.</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("Timed out waiting until " + what);
+    }
+}

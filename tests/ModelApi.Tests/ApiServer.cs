@@ -1,0 +1,52 @@
+using CustomGpt.ModelApi.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CustomGpt.ModelApi.Tests;
+
+/// <summary>
+/// ModelApi on a real Kestrel socket on 127.0.0.1 (a random port), configured through the same
+/// keys as the environment. Optionally with a different model source (to hold loading open).
+/// </summary>
+public sealed class ApiServer : WebApplicationFactory<Program>
+{
+    readonly Dictionary<string, string?> settings;
+    readonly IModelSource? source;
+
+    public ApiServer(string modelPath, IModelSource? source = null, params (string Key, string Value)[] settings)
+    {
+        this.source = source;
+        this.settings = new() { ["MODEL_PATH"] = modelPath, ["HOST"] = "127.0.0.1", ["PORT"] = "0", ["THREADS"] = "2" };
+        foreach (var (key, value) in settings) this.settings[key] = value;
+        UseKestrel();
+        StartServer();
+        Http = CreateClient();
+        Http.Timeout = TimeSpan.FromMinutes(2);
+    }
+
+    public HttpClient Http { get; }
+
+    public ModelHost Host => Services.GetRequiredService<ModelHost>();
+
+    /// <summary>Waits until the model has loaded (or failed to).</summary>
+    public async Task<ApiServer> ReadyAsync()
+    {
+        for (var i = 0; i < 600 && Host.Status.State == "loading"; i++) await Task.Delay(50);
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        if (source is not null)
+            builder.ConfigureTestServices(s => s.AddSingleton(source));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Http.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace CustomGpt.ModelApi.Tests;
+
+public class BadInputTests(TinyServer fixture) : IClassFixture<TinyServer>
+{
+    readonly HttpClient http = fixture.Server.Http;
+
+    public static TheoryData<string, string> Invalid => new()
+    {
+        { "{bad json", "body" },
+        { "[1, 2]", "body" },
+        { "null", "body" },
+        { """{"temperature":"hot"}""", "temperature" },
+        { """{"temperature":-0.5}""", "temperature" },
+        { """{"temperature":1e999}""", "temperature" },
+        { """{"temperature":11}""", "temperature" },
+        { """{"num_chars":0}""", "num_chars" },
+        { """{"num_chars":100000}""", "num_chars" },
+        { """{"num_chars":1.5}""", "num_chars" },
+        { """{"num_chars":"10"}""", "num_chars" },
+        { """{"seed":-1}""", "seed" },
+        { """{"seed":4294967295}""", "seed" },
+        { """{"top_p":0}""", "top_p" },
+        { """{"top_p":1.5}""", "top_p" },
+        { """{"top_k":-1}""", "top_k" },
+        { """{"min_p":2}""", "min_p" },
+        { """{"repeat_penalty":0}""", "repeat_penalty" },
+        { """{"max_tokens":0}""", "max_tokens" },
+        { """{"max_tokens":100000}""", "max_tokens" },
+        { """{"stop":"x"}""", "stop" },
+        { """{"stop":[""]}""", "stop" },
+        { """{"stream":"yes"}""", "stream" },
+        { """{"prompt":42}""", "prompt" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public async Task Bad_fields_get_a_400_problem_naming_the_field(string body, string field)
+    {
+        using var response = await http.PostJsonAsync("/generate", body);
+        await AssertProblem(response, HttpStatusCode.BadRequest, field);
+    }
+
+    [Fact]
+    public async Task Prompt_and_output_beyond_the_context_are_refused_with_the_limit()
+    {
+        var longPrompt = JsonSerializer.Serialize(new { prompt = new string('a', 600), num_chars = 10 });
+        var problem = await AssertProblem(await http.PostJsonAsync("/generate", longPrompt), HttpStatusCode.BadRequest, "prompt");
+        Assert.Contains("512", problem);
+
+        var tooMuch = JsonSerializer.Serialize(new { prompt = new string('a', 300), num_chars = 300 });
+        problem = await AssertProblem(await http.PostJsonAsync("/generate", tooMuch), HttpStatusCode.BadRequest, "num_chars");
+        Assert.Contains("at most 212", problem);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_gets_415()
+    {
+        using var response = await http.PostAsync("/generate", new StringContent("seed=1", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        await AssertProblem(response, HttpStatusCode.UnsupportedMediaType, field: null);
+    }
+
+    [Fact]
+    public async Task Tokenize_requires_text()
+    {
+        await AssertProblem(await http.PostJsonAsync("/tokenize", "{}"), HttpStatusCode.BadRequest, "text");
+        await AssertProblem(await http.PostJsonAsync("/tokenize", """{"text":5}"""), HttpStatusCode.BadRequest, "text");
+    }
+
+    [Fact]
+    public async Task The_service_keeps_serving_after_bad_input()
+    {
+        foreach (var row in Invalid) (await http.PostJsonAsync("/generate", (string)row[0])).Dispose();
+        var r = await http.GenerateAsync(new { seed = 1, num_chars = 10, ignore_eos = true });
+        Assert.Equal(10, Api.CharCount(r.GeneratedText));
+    }
+
+    static async Task<string> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string? field)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal((int)status, json.RootElement.GetProperty("status").GetInt32());
+            if (field is not null)
+            {
+                var errors = json.RootElement.GetProperty("errors");
+                Assert.True(errors.TryGetProperty(field, out var messages), $"no error for '{field}' in {body}");
+                Assert.NotEmpty(messages[0].GetString()!);
+            }
+            else
+            {
+                Assert.Contains("Content-Type", body);
+            }
+            return body;
+        }
+    }
+}
