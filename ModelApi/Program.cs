@@ -9,12 +9,10 @@ var settings = ModelApiSettings.FromConfiguration(builder.Configuration);
 if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
 
-builder.Services.AddSingleton(settings);
-builder.Services.AddSingleton<IModelSource>(new FileModelSource(settings.ModelPath));
-builder.Services.AddSingleton<ModelHost>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+builder.Services.AddModelHost(settings);
 builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
@@ -26,6 +24,7 @@ app.MapHealthApi();
 app.MapGenerateApi();
 app.MapTokenizeApi();
 app.MapMetricsApi();
+app.MapOpenApi(); // /openapi/v1.json
 
 app.Run();
 

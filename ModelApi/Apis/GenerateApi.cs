@@ -10,6 +10,7 @@ public static class GenerateApi
     public static IEndpointRouteBuilder MapGenerateApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/generate", Generate)
+            .WithJsonBody<GenerateRequest>()
             .Produces<GenerateResponse>()
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesValidationProblem()
@@ -25,6 +26,7 @@ public static class GenerateApi
         if (error is not null) return error;
         var status = host.Status;
         if (status is not { Model: { } model, Scheduler: { } scheduler }) return ModelUnavailable.For(status, http);
+        if (host.ShuttingDown) return ModelUnavailable.ShuttingDown(http);
 
         var (plan, errors) = GenerationPlanner.Plan(request!, model, scheduler.SequenceContextSize, settings.MaxChars);
         if (plan is null) return TypedResults.ValidationProblem(errors, title: "The request is not valid.");

@@ -14,4 +14,12 @@ static class ModelUnavailable
             detail: status.Error ?? "Try again in a few seconds; GET /health says when the model is ready.",
             statusCode: StatusCodes.Status503ServiceUnavailable);
     }
+
+    /// <summary>503 while the instance drains after SIGTERM: the platform routes the retry elsewhere.</summary>
+    public static IResult ShuttingDown(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(title: "Shutting down.", detail: "This instance is stopping; retry and another will answer.",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
 }

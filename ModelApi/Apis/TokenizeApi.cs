@@ -10,6 +10,7 @@ public static class TokenizeApi
     public static IEndpointRouteBuilder MapTokenizeApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/tokenize", Tokenize)
+            .WithJsonBody<TokenizeRequest>()
             .Produces<TokenizeResponse>()
             .ProducesValidationProblem()
             .WithName("Tokenize")

@@ -8,6 +8,13 @@ public sealed record ModelApiSettings
     /// <summary>127.0.0.1 unless told otherwise: containers set HOST=0.0.0.0.</summary>
     public string Host { get; init; } = "127.0.0.1";
     public required string ModelPath { get; init; }
+    /// <summary>When set, the model is downloaded from here at start instead of read from <see cref="ModelPath"/>.</summary>
+    public Uri? ModelUrl { get; init; }
+    /// <summary>The expected SHA-256 (hex) of the file at <see cref="ModelUrl"/>.</summary>
+    public string? ModelSha256 { get; init; }
+    public string ModelCacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "customgpt-models");
+    /// <summary>On SIGTERM, running generations get this long to finish before they are cancelled.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(8);
     public string? ApiKey { get; init; }
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Sequences decoded together in one context (continuous batching).</summary>
@@ -62,8 +69,31 @@ public sealed record ModelApiSettings
             MaxChars = Int("MAX_CHARS", 8192, 1, 1 << 20),
             BatchSize = Int("BATCH_SIZE", 512, 32, 8192),
             LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
+            ModelUrl = ParseModelUrl(config["MODEL_URL"], errors),
+            ModelSha256 = ParseSha256(config["MODEL_SHA256"], errors),
+            ModelCacheDirectory = config["MODEL_CACHE_DIR"] is { Length: > 0 } cache ? cache : Path.Combine(Path.GetTempPath(), "customgpt-models"),
+            ShutdownGrace = TimeSpan.FromSeconds(Int("SHUTDOWN_GRACE_SECONDS", 8, 0, 3600)),
         };
         if (errors.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
         return settings;
+    }
+
+    static Uri? ParseModelUrl(string? raw, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        // Plain http only to this machine (tests, a local mirror); anything remote must be https.
+        if (Uri.TryCreate(raw, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
+            return url;
+        errors.Add($"MODEL_URL='{raw}' must be an https:// URL.");
+        return null;
+    }
+
+    static string? ParseSha256(string? raw, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(raw)) return null;
+        var value = raw.Trim();
+        if (value.Length == 64 && value.All(char.IsAsciiHexDigit)) return value.ToLowerInvariant();
+        errors.Add("MODEL_SHA256 must be 64 hexadecimal characters.");
+        return null;
     }
 }

@@ -7,11 +7,14 @@ namespace CustomGpt.ModelApi.Hosting;
 
 /// <summary>The model's life: loaded in the background after Kestrel starts listening, so /health
 /// can say "loading"; then shared by every request through one <see cref="GenerationScheduler"/>.</summary>
-public sealed class ModelHost(ModelApiSettings settings, IModelSource source, ILogger<ModelHost> logger) : BackgroundService
+public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IHostApplicationLifetime lifetime, ILogger<ModelHost> logger) : BackgroundService
 {
     volatile ModelStatus status = new(HealthStatus.Loading);
 
     public ModelStatus Status => status;
+
+    /// <summary>True once SIGTERM (or any stop) arrived: running generations finish, new ones are refused.</summary>
+    public bool ShuttingDown => lifetime.ApplicationStopping.IsCancellationRequested;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -33,6 +33,15 @@ public sealed class ApiProcess : IDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Sends a POSIX signal, as a platform does when it stops a container.</summary>
+    public void Signal(string name) => Process.Start("kill", ["-" + name, process.Id.ToString()])!.WaitForExit();
+
+    public async Task<int> ExitCodeAsync()
+    {
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return process.ExitCode;
+    }
+
     public async Task WaitReadyAsync()
     {
         for (var i = 0; i < 600; i++)
