@@ -18,8 +18,14 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test CustomGpt.slnx --disable-build-servers "$@" 2>&1 | tee "$log"
+# Build once, then run the test projects one after another (-m:1): each drives llama.cpp threads,
+# and two suites spinning on the same 2 cores slow each other down many times over.
+dotnet build CustomGpt.slnx --disable-build-servers -nologo -v quiet 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$status" = 0 ]; then
+  dotnet test CustomGpt.slnx --no-build -m:1 --disable-build-servers "$@" 2>&1 | tee -a "$log"
+  status=${PIPESTATUS[0]}
+fi
 set -e
 
 # One closing line for the whole run, summed over the test projects.

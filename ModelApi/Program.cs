@@ -1,4 +1,5 @@
 using CustomGpt.ModelApi.Apis;
+using CustomGpt.ModelApi.Apis.OpenAi;
 using CustomGpt.ModelApi.Client;
 using CustomGpt.ModelApi.Hosting;
 
@@ -13,17 +14,20 @@ builder.Services.AddModelHost(settings);
 builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
+builder.Services.AddCors();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCorsOrigins(settings.CorsOrigins);
 app.UseApiKey(settings.ApiKey);
 
 app.MapHealthApi();
 app.MapGenerateApi();
 app.MapTokenizeApi();
 app.MapMetricsApi();
+app.MapOpenAiApi();
 app.MapOpenApi(); // /openapi/v1.json
 
 app.Run();

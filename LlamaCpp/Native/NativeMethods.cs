@@ -30,6 +30,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial int llama_model_ftype(nint model);
     [LibraryImport(Llama)] public static partial nint llama_ftype_name(int ftype);
     [LibraryImport(Llama, StringMarshalling = StringMarshalling.Utf8)] public static partial int llama_model_meta_val_str(nint model, string key, byte* buf, nuint bufSize);
+    [LibraryImport(Llama, StringMarshalling = StringMarshalling.Utf8)] public static partial nint llama_model_chat_template(nint model, string? name);
+    [LibraryImport(Llama)] public static partial int llama_chat_apply_template(nint template, LlamaChatMessage* chat, nuint count, [MarshalAs(UnmanagedType.U1)] bool addAssistant, byte* buf, int length);
     [LibraryImport(Llama, StringMarshalling = StringMarshalling.Utf8)] public static partial uint llama_model_quantize(string input, string output, LlamaModelQuantizeParams* p);
 
     [LibraryImport(Llama)] public static partial nint llama_init_from_model(nint model, LlamaContextParams p);

@@ -113,3 +113,10 @@ internal struct LlamaLogitBias
     public int token;
     public float bias;
 }
+
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct LlamaChatMessage
+{
+    public byte* role;
+    public byte* content;
+}

@@ -226,6 +226,13 @@ public sealed class GenerationScheduler : IDisposable
         Release(slot, job);
         Metrics.Completed(job.Plan.PromptTokens.Length, job.CompletionTokens);
         job.Succeed(reason);
+        // Counts and timings only: prompt and output text stay out of the logs.
+        if (logger.IsEnabled(LogLevel.Information) && job.Completion.IsCompletedSuccessfully)
+        {
+            var r = job.Completion.Result;
+            logger.LogInformation("Generated {Tokens} tokens after a {PromptTokens}-token prompt ({Reason}): TTFT {Ttft} ms, {TokensPerSecond} tokens/s, {Total} ms",
+                r.Usage.CompletionTokens, r.Usage.PromptTokens, r.FinishReason, r.Timings.TtftMs, r.Timings.TokensPerSecond, r.Timings.TotalMs);
+        }
     }
 
     void Cancel(int slot, GenerationJob job)

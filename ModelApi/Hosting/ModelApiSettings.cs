@@ -26,6 +26,8 @@ public sealed record ModelApiSettings
     /// <summary>The largest num_chars a request may ask for.</summary>
     public int MaxChars { get; init; } = 8192;
     public int BatchSize { get; init; } = 512;
+    /// <summary>Browser origins allowed to call the API (CORS); none by default.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>Prompt text appears in logs only when this is on.</summary>
     public bool LogPrompts { get; init; }
 
@@ -72,6 +74,7 @@ public sealed record ModelApiSettings
             ModelUrl = ParseModelUrl(config["MODEL_URL"], errors),
             ModelSha256 = ParseSha256(config["MODEL_SHA256"], errors),
             ModelCacheDirectory = config["MODEL_CACHE_DIR"] is { Length: > 0 } cache ? cache : Path.Combine(Path.GetTempPath(), "customgpt-models"),
+            CorsOrigins = (config["CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ShutdownGrace = TimeSpan.FromSeconds(Int("SHUTDOWN_GRACE_SECONDS", 8, 0, 3600)),
         };
         if (errors.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));

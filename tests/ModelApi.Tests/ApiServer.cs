@@ -18,12 +18,12 @@ public sealed class ApiServer : WebApplicationFactory<Program>
     public ApiServer(string modelPath, IModelSource? source = null, params (string Key, string Value)[] settings)
     {
         this.source = source;
-        this.settings = new() { ["MODEL_PATH"] = modelPath, ["HOST"] = "127.0.0.1", ["PORT"] = "0", ["THREADS"] = "2" };
+        this.settings = new() { ["MODEL_PATH"] = modelPath, ["HOST"] = "127.0.0.1", ["PORT"] = "0", ["THREADS"] = "1" };
         foreach (var (key, value) in settings) this.settings[key] = value;
         UseKestrel();
         StartServer();
         Http = CreateClient();
-        Http.Timeout = TimeSpan.FromMinutes(2);
+        Http.Timeout = TimeSpan.FromMinutes(10);
     }
 
     public HttpClient Http { get; }

@@ -1,0 +1,35 @@
+using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Generation;
+using CustomGpt.ModelApi.Hosting;
+
+namespace CustomGpt.ModelApi.Apis;
+
+/// <summary>What every generating route does before it formats a response: check the model is
+/// ready, plan the request (400 per field), and queue it (503 with Retry-After when full).</summary>
+static class GenerationStart
+{
+    public static (GenerationJob? Job, IResult? Error) Start(
+        HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, GenerateRequest> request)
+    {
+        var status = host.Status;
+        if (status is not { Model: { } model, Scheduler: { } scheduler }) return (null, ModelUnavailable.For(status, http));
+        if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
+
+        var generate = request(model);
+        var (plan, errors) = GenerationPlanner.Plan(generate, model, scheduler.SequenceContextSize, settings.MaxChars);
+        if (plan is null) return (null, TypedResults.ValidationProblem(errors, title: "The request is not valid."));
+        if (settings.LogPrompts) logger.LogInformation("Prompt: {Prompt}", generate.Prompt);
+
+        var job = new GenerationJob(plan, streamDeltas: stream, http.RequestAborted);
+        if (scheduler.TryEnqueue(job)) return (job, null);
+        http.Response.Headers.RetryAfter = "2";
+        return (null, TypedResults.Problem(
+            title: "Busy",
+            detail: $"All {scheduler.Parallel} sequences are generating and the queue is full; retry shortly.",
+            statusCode: StatusCodes.Status503ServiceUnavailable));
+    }
+
+    public static bool WantsEventStream(HttpRequest request) =>
+        request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
+}

@@ -1,0 +1,120 @@
+using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Generation;
+using CustomGpt.ModelApi.Hosting;
+
+namespace CustomGpt.ModelApi.Apis.OpenAi;
+
+/// <summary>
+/// An OpenAI-compatible surface under /v1 (models, completions, chat completions, streaming), so
+/// OpenAI SDKs and tools can call ModelApi. Same scheduler, limits and errors as /generate.
+/// </summary>
+public static class OpenAiApi
+{
+    public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible");
+        v1.MapGet("/models", Models).WithName("ListModels").WithSummary("The one model this service serves.");
+        v1.MapPost("/completions", Completions).WithJsonBody<CompletionRequest>().Produces<CompletionResponse>()
+            .ProducesValidationProblem().WithName("CreateCompletion").WithSummary("OpenAI-style text completion.");
+        v1.MapPost("/chat/completions", ChatCompletions).WithJsonBody<ChatCompletionRequest>().Produces<ChatCompletionResponse>()
+            .ProducesValidationProblem().WithName("CreateChatCompletion").WithSummary("OpenAI-style chat completion.");
+        return app;
+    }
+
+    static IResult Models(ModelHost host, HttpContext http)
+    {
+        var status = host.Status;
+        if (status.Info is not { } info) return ModelUnavailable.For(status, http);
+        return TypedResults.Ok(new ModelList("list", [new ModelEntry(info.Name, "model", Created(), "customgpt")]));
+    }
+
+    static async Task<IResult> Completions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
+    {
+        var (r, error) = await JsonBody.ReadAsync<CompletionRequest>(http.Request);
+        if (error is not null) return error;
+        if (r!.N is not (null or 1)) return JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
+        if (r.Prompt is { Count: > 1 }) return JsonBody.Invalid("prompt", "'prompt' must be one string.");
+        var stream = r.Stream ?? false;
+        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, _ => new GenerateRequest
+        {
+            Prompt = r.Prompt is { Count: > 0 } p ? p[0] : null, MaxTokens = r.MaxTokens, Temperature = r.Temperature, TopP = r.TopP, Seed = r.Seed, Stop = r.Stop,
+        });
+        if (job is null) return problem!;
+
+        var (id, created, model) = ($"cmpl-{Guid.NewGuid():N}", Created(), ModelName(host));
+        if (stream)
+        {
+            return new EventStream(job,
+                delta: text => new(null, new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, text, null)], null)),
+                done: result => Closing(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, "", FinishReason(result))], null),
+                    r.StreamOptions?.IncludeUsage == true ? new CompletionResponse(id, "text_completion", created, model, [], Usage(result)) : null),
+                error: e => new(null, new { error = new { message = e.Message, type = "server_error" } }));
+        }
+        var done = await job.Completion;
+        return TypedResults.Ok(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, done.Text, FinishReason(done))], Usage(done)));
+    }
+
+    static async Task<IResult> ChatCompletions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
+    {
+        var (r, error) = await JsonBody.ReadAsync<ChatCompletionRequest>(http.Request);
+        if (error is not null) return error;
+        if (r!.Messages is not { Count: > 0 } messages) return JsonBody.Invalid("messages", "'messages' must hold at least one message.");
+        if (messages.Any(m => string.IsNullOrEmpty(m.Role) || m.Content is null))
+            return JsonBody.Invalid("messages", "Each message needs a 'role' and a 'content' string.");
+        if (r.N is not (null or 1)) return JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
+        var stream = r.Stream ?? false;
+        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
+        {
+            var (prompt, plain) = ChatTemplate.Format(model, [.. messages.Select(m => new ChatMessage(m.Role!, m.Content!))]);
+            return new GenerateRequest
+            {
+                Prompt = prompt,
+                MaxTokens = r.MaxCompletionTokens ?? r.MaxTokens,
+                Temperature = r.Temperature,
+                TopP = r.TopP,
+                Seed = r.Seed,
+                Stop = plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop,
+            };
+        });
+        if (job is null) return problem!;
+
+        var (id, created, model) = ($"chatcmpl-{Guid.NewGuid():N}", Created(), ModelName(host));
+        ChatCompletionChunk Chunk(ChatDelta delta, string? finish, OpenAiUsage? usage = null) =>
+            new(id, "chat.completion.chunk", created, model, usage is null ? [new ChatChunkChoice(0, delta, finish)] : [], usage);
+        if (stream)
+        {
+            var first = true;
+            return new EventStream(job,
+                delta: text =>
+                {
+                    var role = first ? "assistant" : null;
+                    first = false;
+                    return new(null, Chunk(new ChatDelta(role, text), null));
+                },
+                done: result => Closing(Chunk(new ChatDelta(null, null), FinishReason(result)),
+                    r.StreamOptions?.IncludeUsage == true ? Chunk(new ChatDelta(null, null), null, Usage(result)) : null),
+                error: e => new(null, new { error = new { message = e.Message, type = "server_error" } }));
+        }
+        var done = await job.Completion;
+        return TypedResults.Ok(new ChatCompletionResponse(id, "chat.completion", created, model,
+            [new ChatChoice(0, new ChatMessageBody("assistant", done.Text), FinishReason(done))], Usage(done)));
+    }
+
+    /// <summary>The last chunk with the finish reason, the usage chunk when asked for, then OpenAI's end marker.</summary>
+    static IEnumerable<ServerSentEvent> Closing(object last, object? usage)
+    {
+        yield return new(null, last);
+        if (usage is not null) yield return new(null, usage);
+        yield return new(null, "[DONE]");
+    }
+
+    // OpenAI has no "eos": the model stopping by itself is "stop" there.
+    static string FinishReason(GenerationResult r) => r.FinishReason == FinishReasons.Length ? "length" : "stop";
+
+    static OpenAiUsage Usage(GenerationResult r) => new(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.Usage.PromptTokens + r.Usage.CompletionTokens);
+
+    static string ModelName(ModelHost host) => host.Status.Info?.Name ?? "model";
+
+    static long Created() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+}
