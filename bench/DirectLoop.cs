@@ -4,28 +4,33 @@ using CustomGpt.LlamaCpp;
 namespace CustomGpt.Bench;
 
 /// <summary>The generation loop straight on the binding: what llama.cpp gives with no HTTP and no scheduler.</summary>
-static class DirectLoop
+sealed class DirectLoop : IDisposable
 {
-    public static (double PromptTokensPerSecond, double TokensPerSecond) Run(string modelPath, string prompt, int tokens, int threads)
-    {
-        using var model = LlamaModel.Load(modelPath);
-        using var context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = 1, Threads = threads });
-        using var batch = new TokenBatch(context.BatchSize);
-        using var sampler = TokenSampler.Create(model, new SamplingOptions { Seed = 1, Temperature = 0, IgnoreEos = true });
-        var promptTokens = model.Tokenize(prompt);
+    readonly LlamaModel model;
+    readonly LlamaContext context;
+    readonly TokenBatch batch;
 
-        // Warm-up, as ModelApi does at start.
-        batch.Add(promptTokens[0], 0, 0, true);
+    public DirectLoop(string modelPath, int threads)
+    {
+        model = LlamaModel.Load(modelPath);
+        context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = 1, Threads = threads });
+        batch = new TokenBatch(context.BatchSize);
+        batch.Add(0, 0, 0, true); // warm-up, as ModelApi does at start
         context.Decode(batch);
         context.ClearSequence(0);
+    }
 
+    public (double PromptTokensPerSecond, double TokensPerSecond) Run(string prompt, int tokens)
+    {
+        using var sampler = TokenSampler.Create(model, new SamplingOptions { Seed = 1, Temperature = 0, IgnoreEos = true });
+        var promptTokens = model.Tokenize(prompt);
         batch.Clear();
         for (var i = 0; i < promptTokens.Length; i++) batch.Add(promptTokens[i], i, 0, i == promptTokens.Length - 1);
         var start = Stopwatch.GetTimestamp();
         context.Decode(batch);
+        var token = sampler.Sample(context, batch.Count - 1);
         var promptSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
-        var token = sampler.Sample(context, batch.Count - 1);
         var genStart = Stopwatch.GetTimestamp();
         for (var i = 0; i < tokens - 1; i++)
         {
@@ -35,6 +40,14 @@ static class DirectLoop
             token = sampler.Sample(context, 0);
         }
         var genSeconds = Stopwatch.GetElapsedTime(genStart).TotalSeconds;
+        context.ClearSequence(0);
         return (promptTokens.Length / promptSeconds, (tokens - 1) / genSeconds);
+    }
+
+    public void Dispose()
+    {
+        batch.Dispose();
+        context.Dispose();
+        model.Dispose();
     }
 }
