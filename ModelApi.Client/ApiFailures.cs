@@ -32,9 +32,10 @@ static class ApiFailures
             case HttpStatusCode.ServiceUnavailable:
                 // /health says {"status": "loading"|"error"}; the other routes answer with problem details.
                 var state = body.Str("status");
-                if (state == HealthStatus.Loading || title?.Contains("loading", StringComparison.OrdinalIgnoreCase) == true)
+                var code = body.Str("code");
+                if (state == HealthStatus.Loading || code == ProblemCodes.Loading)
                     return Make(ApiFailureKind.Loading, "The model is still loading (warming up); try again in a few seconds.");
-                if (state == HealthStatus.Error || title?.Contains("could not be loaded", StringComparison.OrdinalIgnoreCase) == true)
+                if (state == HealthStatus.Error || code == ProblemCodes.ModelFailed)
                     return Make(ApiFailureKind.ModelFailed, "The model could not be loaded: " + (body.Str("error") ?? detail ?? "no reason given") + ".");
                 return Make(ApiFailureKind.Busy, Busy(retryAfter));
             case >= HttpStatusCode.InternalServerError:

@@ -73,3 +73,12 @@ public sealed record ModelInfo(
     int ContextLength,
     long FileSizeBytes,
     long LoadMs);
+
+/// <summary>The "code" of a 503 problem: why the API cannot generate right now.</summary>
+public static class ProblemCodes
+{
+    public const string Loading = "loading";
+    public const string ModelFailed = "model_failed";
+    public const string Busy = "busy";
+    public const string ShuttingDown = "shutting_down";
+}

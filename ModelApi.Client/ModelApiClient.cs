@@ -55,6 +55,8 @@ public sealed class ModelApiClient(HttpClient http, ModelApiClientOptions option
         }
 
         using (response)
+        // Cancelling closes the connection at once, even while the caller is not reading: the server stops then.
+        using (ct.Register(static r => ((HttpResponseMessage)r!).Dispose(), response))
         {
             var (stream, streamFailure) = await Guard<Stream>(async () => (await response!.Content.ReadAsStreamAsync(timeout.Token), null), timeout, null, ct);
             if (stream is null)
@@ -65,6 +67,7 @@ public sealed class ModelApiClient(HttpClient http, ModelApiClientOptions option
             using var events = new ServerSentEventReader(stream);
             while (true)
             {
+                ct.ThrowIfCancellationRequested(); // events already buffered must not outlive a cancel
                 timeout.CancelAfter(options.Timeout); // the timeout is per event: a long generation is fine while it flows
                 var (item, itemFailure) = await Guard<GenerateStreamItem>(async () => (await NextItemAsync(events, timeout.Token), null), timeout, null, ct);
                 item ??= new GenerateStreamItem.Failed(Lost(itemFailure));
@@ -136,6 +139,10 @@ public sealed class ModelApiClient(HttpClient http, ModelApiClientOptions option
         try
         {
             return await step();
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && e is IOException or ObjectDisposedException or HttpRequestException)
+        {
+            throw new OperationCanceledException("The caller cancelled.", e, ct); // the cancel closed the connection mid-read
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested && timeout.IsCancellationRequested)
         {

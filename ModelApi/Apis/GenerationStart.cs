@@ -23,11 +23,7 @@ static class GenerationStart
 
         var job = new GenerationJob(plan, streamDeltas: stream, http.RequestAborted);
         if (scheduler.TryEnqueue(job)) return (job, null);
-        http.Response.Headers.RetryAfter = "2";
-        return (null, TypedResults.Problem(
-            title: "Busy",
-            detail: $"All {scheduler.Parallel} sequences are generating and the queue is full; retry shortly.",
-            statusCode: StatusCodes.Status503ServiceUnavailable));
+        return (null, ModelUnavailable.Busy(http, scheduler.Parallel));
     }
 
     public static bool WantsEventStream(HttpRequest request) =>

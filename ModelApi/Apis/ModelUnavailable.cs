@@ -3,23 +3,27 @@ using CustomGpt.ModelApi.Hosting;
 
 namespace CustomGpt.ModelApi.Apis;
 
+/// <summary>503 problems with Retry-After and a machine-readable "code" (<see cref="ProblemCodes"/>).</summary>
 static class ModelUnavailable
 {
-    /// <summary>503 with Retry-After while the model loads or after it failed to.</summary>
-    public static IResult For(ModelStatus status, HttpContext http)
-    {
-        http.Response.Headers.RetryAfter = status.State == HealthStatus.Loading ? "5" : "30";
-        return TypedResults.Problem(
-            title: status.State == HealthStatus.Loading ? "The model is still loading." : "The model could not be loaded.",
-            detail: status.Error ?? "Try again in a few seconds; GET /health says when the model is ready.",
-            statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
+    /// <summary>While the model loads, or after it failed to.</summary>
+    public static IResult For(ModelStatus status, HttpContext http) => status.State == HealthStatus.Loading
+        ? Problem(http, ProblemCodes.Loading, retryAfterSeconds: 5, "The model is still loading.",
+            "Try again in a few seconds; GET /health says when the model is ready.")
+        : Problem(http, ProblemCodes.ModelFailed, retryAfterSeconds: 30, "The model could not be loaded.", status.Error ?? "See GET /health.");
 
-    /// <summary>503 while the instance drains after SIGTERM: the platform routes the retry elsewhere.</summary>
-    public static IResult ShuttingDown(HttpContext http)
+    /// <summary>Every sequence is generating and the queue is full.</summary>
+    public static IResult Busy(HttpContext http, int parallel) =>
+        Problem(http, ProblemCodes.Busy, retryAfterSeconds: 2, "Busy", $"All {parallel} sequences are generating and the queue is full; retry shortly.");
+
+    /// <summary>While the instance drains after SIGTERM: the platform routes the retry elsewhere.</summary>
+    public static IResult ShuttingDown(HttpContext http) =>
+        Problem(http, ProblemCodes.ShuttingDown, retryAfterSeconds: 1, "Shutting down.", "This instance is stopping; retry and another will answer.");
+
+    static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(HttpContext http, string code, int retryAfterSeconds, string title, string detail)
     {
-        http.Response.Headers.RetryAfter = "1";
-        return TypedResults.Problem(title: "Shutting down.", detail: "This instance is stopping; retry and another will answer.",
-            statusCode: StatusCodes.Status503ServiceUnavailable);
+        http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable,
+            extensions: new Dictionary<string, object?> { ["code"] = code });
     }
 }

@@ -36,6 +36,7 @@ public class ConcurrencyTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, rejected.StatusCode);
         Assert.NotNull(rejected.Headers.RetryAfter);
         Assert.Equal("application/problem+json", rejected.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"code\":\"busy\"", await rejected.Content.ReadAsStringAsync());
 
         running.Dispose();
         waiting.Dispose();

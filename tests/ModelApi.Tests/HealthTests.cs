@@ -37,6 +37,7 @@ public class HealthTests
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, generate.StatusCode);
             Assert.NotNull(generate.Headers.RetryAfter);
+            Assert.Contains("\"code\":\"loading\"", await generate.Content.ReadAsStringAsync());
         }
 
         source.Release.SetResult();

@@ -1,0 +1,60 @@
+using CustomGpt.ModelApi.Client;
+
+namespace CustomGpt.Dashboard.Components.Parameters;
+
+/// <summary>What the user sets before Generate Text, with the API's defaults and limits.</summary>
+public sealed class GenerationParameters
+{
+    public const double MinTemperature = 0, MaxTemperature = 10;
+    public const int MinChars = 1, MaxChars = 8192;
+    public const long MaxSeed = uint.MaxValue - 1L;
+    public const double MinTopP = 0.01, MaxTopP = 1;
+
+    public string Prompt { get; set; } = "";
+    /// <summary>True: no seed is sent, the API picks one and reports it.</summary>
+    public bool RandomSeed { get; set; } = true;
+    public long Seed { get; set; } = 42;
+    public double Temperature { get; set; } = 0.8;
+    public int NumChars { get; set; } = 200;
+    /// <summary>0 turns top-k off.</summary>
+    public int TopK { get; set; } = 40;
+    public double TopP { get; set; } = 0.95;
+    /// <summary>One stop sequence per line; \n and \t stand for a newline and a tab.</summary>
+    public string StopSequences { get; set; } = "";
+    /// <summary>True: the text always runs to the full number of characters (end-of-text is ignored).</summary>
+    public bool FillLength { get; set; } = true;
+
+    /// <summary>The request fields that have a control on the page (their errors are shown there).</summary>
+    static readonly HashSet<string> FieldsWithControl = ["prompt", "seed", "temperature", "num_chars", "max_tokens", "ignore_eos", "top_k", "top_p", "stop"];
+
+    /// <summary>True when the failure is about a field that has its own control (and message) on the page.</summary>
+    public static bool ShownAtField(ApiFailure failure) =>
+        failure.Kind == ApiFailureKind.Rejected && failure.Field is { } field && FieldsWithControl.Contains(field);
+
+    public GenerationParameters Clone() => (GenerationParameters)MemberwiseClone();
+
+    /// <summary>Defaults again, keeping the prompt.</summary>
+    public GenerationParameters Reset() => new() { Prompt = Prompt };
+
+    public IReadOnlyList<string> StopList() =>
+        [.. StopSequences.Split('\n')
+            .Select(s => s.TrimEnd('\r'))
+            .Where(s => s.Length > 0)
+            .Select(s => s.Replace("\\n", "\n", StringComparison.Ordinal).Replace("\\t", "\t", StringComparison.Ordinal))];
+
+    public GenerateRequest ToRequest()
+    {
+        var stops = StopList();
+        return new GenerateRequest
+        {
+            Prompt = Prompt,
+            Seed = RandomSeed ? null : Seed,
+            Temperature = Temperature,
+            NumChars = NumChars,
+            TopK = TopK,
+            TopP = TopP,
+            Stop = stops.Count > 0 ? stops : null,
+            IgnoreEos = FillLength,
+        };
+    }
+}

@@ -1,0 +1,34 @@
+using CustomGpt.Dashboard.BlazorScript;
+using CustomGpt.Dashboard.Components;
+using CustomGpt.Dashboard.Hosting;
+using CustomGpt.ModelApi.Client;
+using Radzen;
+
+// Content root = the app's folder, not the working directory: wwwroot is found wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var settings = DashboardSettings.FromConfiguration(builder.Configuration);
+
+// PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
+if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+    builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
+// Serves Radzen's _content/ files from the build output in any environment (a no-op after publish).
+builder.WebHost.UseStaticWebAssets();
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddRadzenComponents();
+builder.Services.AddModelApiClient(settings.Api);
+
+var app = builder.Build();
+
+if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseAntiforgery();
+
+app.MapBlazorScript();
+app.MapStaticAssets();
+app.MapDashboardHealth();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Entry point, visible to tests.</summary>
+public partial class Program;

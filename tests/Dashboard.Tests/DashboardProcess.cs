@@ -1,0 +1,16 @@
+using System.Reflection;
+
+namespace CustomGpt.Dashboard.Tests;
+
+/// <summary>The Dashboard as a real process: `dotnet Dashboard.dll` from its build output, Production environment.</summary>
+public sealed class DashboardProcess(Uri apiAddress, string? apiKey = null)
+    : ServerProcess(Path.Combine(Folder, "Dashboard.dll"), Folder,
+        [("GPT_API_URL", apiAddress.ToString()), .. apiKey is null ? Array.Empty<(string, string)>() : [("GPT_API_KEY", apiKey)]])
+{
+    public static string Folder => Metadata("DashboardDirectory");
+
+    public static string RepositoryRoot => Metadata("RepositoryRoot");
+
+    static string Metadata(string key) =>
+        typeof(DashboardProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+}

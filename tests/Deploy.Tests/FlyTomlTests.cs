@@ -1,0 +1,94 @@
+using CustomGpt.ModelApi.Client;
+
+namespace CustomGpt.Deploy.Tests;
+
+static class FlyToml
+{
+    public static Dictionary<string, object> Load() => Toml.Parse(Repo.Read("fly.toml"));
+
+    public static Dictionary<string, object> Check(Dictionary<string, object> fly) =>
+        Assert.Single((List<Dictionary<string, object>>)fly.Get("http_service.checks")!);
+
+    public static IReadOnlyDictionary<string, string> Env(Dictionary<string, object> fly) =>
+        ((Dictionary<string, object>)fly["env"]).ToDictionary(e => e.Key, e => (string)e.Value);
+}
+
+/// <summary>fly.toml against Dockerfile.dashboard and the Dashboard's configuration names.</summary>
+public sealed class FlyTomlTests
+{
+    readonly Dictionary<string, object> fly = FlyToml.Load();
+
+    [Fact]
+    public void It_builds_Dockerfile_dashboard()
+    {
+        var dockerfile = (string)fly.Get("build.dockerfile")!;
+        Assert.Equal("Dockerfile.dashboard", dockerfile);
+        Assert.True(File.Exists(Repo.PathOf(dockerfile)));
+    }
+
+    [Fact]
+    public void The_internal_port_is_the_port_the_image_listens_on_and_exposes()
+    {
+        var final = new Dockerfile(Repo.PathOf("Dockerfile.dashboard")).Final;
+        Assert.Equal(8080L, fly.Get("http_service.internal_port"));
+        Assert.Equal(final.Env["PORT"], fly.Get("http_service.internal_port")!.ToString());
+        Assert.Equal([8080], final.ExposedPorts);
+        Assert.Equal("0.0.0.0", final.Env["HOST"]);
+    }
+
+    [Fact]
+    public void HTTPS_is_forced_and_machines_stop_when_idle_and_start_on_demand()
+    {
+        Assert.Equal(true, fly.Get("http_service.force_https"));
+        Assert.Equal(true, fly.Get("http_service.auto_start_machines"));
+        Assert.Contains(fly.Get("http_service.auto_stop_machines"), new object[] { true, "stop", "suspend" });
+        Assert.Equal(0L, fly.Get("http_service.min_machines_running"));
+    }
+
+    [Fact]
+    public void The_health_check_is_a_GET_of_the_Dashboard_health_endpoint()
+    {
+        var check = FlyToml.Check(fly);
+        Assert.Equal("GET", check["method"]);
+        Assert.Equal("/health", check["path"]);
+        // That the published Dashboard answers this path with 200: DashboardImageTests.
+        Assert.Contains("MapGet(\"/health\"", Repo.Read("Dashboard/Hosting/HealthEndpoint.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Env_names_are_ones_the_Dashboard_reads_and_the_key_is_not_among_them()
+    {
+        var env = FlyToml.Env(fly);
+        Assert.Equal([ModelApiClientOptions.UrlVariable], env.Keys);
+        Assert.StartsWith("https://", env[ModelApiClientOptions.UrlVariable], StringComparison.Ordinal);
+        Assert.Null(ModelApiClientOptions.FromEnvironment(k => env.GetValueOrDefault(k)).ApiKey);
+        // The key is a Fly secret (fly secrets set GPT_API_KEY=...), never a value in the file.
+        var text = Repo.Read("fly.toml");
+        Assert.DoesNotMatch(@"(?m)^\s*" + ModelApiClientOptions.KeyVariable + @"\s*=", text);
+        Assert.Contains("fly secrets set " + ModelApiClientOptions.KeyVariable + "=", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_TOML_reader_reads_what_fly_toml_uses_and_rejects_what_it_does_not_know()
+    {
+        var t = Toml.Parse("""
+            a = "x # not a comment" # a comment
+            [s]
+              n = 8_080
+              b = false
+              l = ["app", 'lit']
+              [[s.c]]
+                p = "/one"
+              [[s.c]]
+                p = "/two"
+            """);
+        Assert.Equal("x # not a comment", t["a"]);
+        Assert.Equal(8080L, t.Get("s.n"));
+        Assert.Equal(false, t.Get("s.b"));
+        Assert.Equal(new List<object> { "app", "lit" }, t.Get("s.l"));
+        Assert.Equal(["/one", "/two"], ((List<Dictionary<string, object>>)t.Get("s.c")!).Select(c => c["p"]));
+        Assert.Throws<FormatException>(() => Toml.Parse("a = 1\na = 2"));
+        Assert.Throws<FormatException>(() => Toml.Parse("a = \"open"));
+        Assert.Throws<FormatException>(() => Toml.Parse("a = 1979-05-27"));
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Text.Json;
+using CustomGpt.ModelApi.Client;
+using CustomGpt.Tests.Shared;
+
+namespace CustomGpt.Deploy.Tests;
+
+/// <summary>Dockerfile.api's build replayed with the local SDK, its output started as the image starts it.</summary>
+[Collection(ImageBuilds.Name)]
+public sealed class ApiImageTests(ApiImage image) : IClassFixture<ApiImage>
+{
+    /// <summary>What mcr.microsoft.com/dotnet/aspnet:10.0 (runtime-deps: libc6, libgcc-s1, libstdc++6) provides.</summary>
+    static readonly string[] BaseImageLibraries =
+        ["libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "ld-linux-x86-64.so.2", "libgcc_s.so.1", "libstdc++.so.6"];
+
+    [Fact]
+    public async Task The_published_ModelApi_started_like_the_image_serves_health_on_PORT_with_the_model_where_the_image_puts_it()
+    {
+        var port = Image.FreePort();
+        using var api = image.Start(port);
+        Assert.Equal(port, api.Address.Port);
+
+        using var http = new HttpClient { BaseAddress = api.Address };
+        var (status, body) = await WaitForHealthAsync(http, api);
+        Assert.True(status == HttpStatusCode.OK, $"GET /health: {(int)status} {body}\n{api.Output}");
+        var health = JsonSerializer.Deserialize<HealthResponse>(body, ModelApiJson.Options)!;
+        Assert.Equal(HealthStatus.Ok, health.Status);
+        Assert.Equal("tiny", health.Model!.Name);
+    }
+
+    [Fact]
+    public void The_entrypoint_dll_and_the_llama_cpp_libraries_are_in_the_publish_output()
+    {
+        var dll = image.Dockerfile.Final.Entrypoint[1];
+        Assert.True(File.Exists(Path.Combine(image.AppFolder, dll)), $"{dll} is not in the publish output ({image.AppFolder})");
+        Assert.True(File.Exists(Path.Combine(image.AppFolder, "libllama.v0.5.0.so")));
+        Assert.NotEmpty(Directory.GetFiles(image.AppFolder, "libggml-cpu-*.so"));
+    }
+
+    [Fact]
+    public void The_native_libraries_need_nothing_the_runtime_image_lacks()
+    {
+        var published = Directory.GetFiles(image.AppFolder, "*.so");
+        var names = published.Select(Path.GetFileName).ToHashSet();
+        var missing = published
+            .SelectMany(lib => Elf.Needed(lib).Select(needed => (lib: Path.GetFileName(lib), needed)))
+            .Where(x => !names.Contains(x.needed) && !BaseImageLibraries.Contains(x.needed))
+            .Select(x => $"{x.lib} needs {x.needed}")
+            .ToList();
+        Assert.True(missing.Count == 0, "Install these in Dockerfile.api's runtime stage (e.g. libgomp1): " + string.Join("; ", missing));
+        Assert.Contains("libstdc++.so.6", Elf.Needed(Path.Combine(image.AppFolder, "libllama.v0.5.0.so")));
+    }
+
+    [Fact]
+    public void MODEL_PATH_is_where_the_image_copies_the_default_model_and_where_ModelApi_would_find_it_anyway()
+    {
+        var final = image.Dockerfile.Final;
+        var copy = final.All("COPY").Single(c => c.Words[0] == ApiImage.DefaultModel);
+        Assert.Equal(final.Env["MODEL_PATH"], copy.Words[^1]);
+        Assert.True(File.Exists(image.Build.FinalPath(final.Env["MODEL_PATH"])));
+        // ModelApi's default (no MODEL_PATH): models/custom-gpt.gguf beside the app, or above it.
+        Assert.Equal(final.WorkDir.TrimEnd('/') + "/" + ApiImage.DefaultModel, final.Env["MODEL_PATH"]);
+    }
+
+    internal static async Task<(HttpStatusCode Status, string Body)> WaitForHealthAsync(HttpClient http, ServerProcess server)
+    {
+        (HttpStatusCode, string) last = default;
+        for (var i = 0; i < 600 && !server.HasExited; i++) // a hang guard, not a timing assertion
+        {
+            using var response = await http.GetAsync(new Uri("health", UriKind.Relative));
+            last = (response.StatusCode, await response.Content.ReadAsStringAsync());
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || !last.Item2.Contains("loading", StringComparison.Ordinal)) return last;
+            await Task.Delay(100);
+        }
+        return last;
+    }
+}
+
+/// <summary>Dockerfile.dashboard's build replayed with the local SDK, its output started as the image starts it.</summary>
+[Collection(ImageBuilds.Name)]
+public sealed class DashboardImageTests(DashboardImage image) : IClassFixture<DashboardImage>
+{
+    [Fact]
+    public async Task The_published_Dashboard_started_like_the_image_answers_the_fly_health_check_on_PORT()
+    {
+        var fly = FlyToml.Load();
+        var checkPath = (string)FlyToml.Check(fly)["path"];
+        var port = Image.FreePort();
+        // fly.toml's [env] names, with a loopback ModelApi address instead of the Cloud Run one.
+        var env = FlyToml.Env(fly).Select(e => (e.Key, e.Key == ModelApiClientOptions.UrlVariable ? $"http://127.0.0.1:{Image.FreePort()}" : e.Value));
+        using var dashboard = image.Start(port, [.. env]);
+        Assert.Equal(port, dashboard.Address.Port);
+
+        using var http = new HttpClient { BaseAddress = dashboard.Address };
+        using var health = await http.GetAsync(new Uri(checkPath.TrimStart('/'), UriKind.Relative));
+        Assert.True(health.StatusCode == HttpStatusCode.OK, $"GET {checkPath}: {(int)health.StatusCode}\n{dashboard.Output}");
+        // The Blazor script comes from a NuGet runtime pack at build time: the image must serve it.
+        using var script = await http.GetAsync(new Uri("_framework/blazor.web.js", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.Contains("Blazor", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_entrypoint_dll_is_in_the_publish_output()
+    {
+        var dll = image.Dockerfile.Final.Entrypoint[1];
+        Assert.True(File.Exists(Path.Combine(image.AppFolder, dll)), $"{dll} is not in the publish output ({image.AppFolder})");
+    }
+}

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace CustomGpt.Tests.Shared;
+
+/// <summary>
+/// A server started as its own process the way an operator starts it (`dotnet X.dll` with env vars),
+/// on 127.0.0.1 and a port it picks itself (PORT=0). Dispose kills the whole process tree.
+/// </summary>
+public class ServerProcess : IDisposable
+{
+    readonly Process process;
+    readonly ConcurrentQueue<string> output = new();
+
+    public ServerProcess(string dll, string workingDirectory, IEnumerable<(string Key, string Value)> env)
+    {
+        var info = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        info.Environment["PORT"] = "0";
+        info.Environment["HOST"] = "127.0.0.1";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in env) info.Environment[key] = value;
+        process = Process.Start(info) ?? throw new InvalidOperationException("Could not start " + dll);
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            const string marker = "Now listening on: ";
+            var at = e.Data.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0) listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Trim()));
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"{Path.GetFileName(dll)} exited early:\n{Output}"));
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!listening.Task.Wait(TimeSpan.FromSeconds(90)))
+        {
+            Kill();
+            throw new TimeoutException($"{Path.GetFileName(dll)} did not start listening:\n{Output}");
+        }
+        Address = listening.Task.Result;
+    }
+
+    /// <summary>http://127.0.0.1:PORT/</summary>
+    public Uri Address { get; }
+
+    public string Output => string.Join('\n', output);
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Stops the server now (the test wants it gone), and waits until it is.</summary>
+    public void Kill()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        try
+        {
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // never started
+        }
+        process.Dispose();
+    }
+}

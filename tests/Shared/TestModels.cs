@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Sockets;
+using CustomGpt.LlamaCpp.Gguf;
+
+namespace CustomGpt.Tests.Shared;
+
+/// <summary>Tiny random-weight models written once per test run by our own GGUF writer.
+/// Their text is random characters: tests check lengths, determinism and behaviour, not content.</summary>
+public static class TestModels
+{
+    public const string Alphabet = "the quick brown fox jumps over a lazy dog. THE END!\n";
+
+    static readonly string Root = Directory.CreateTempSubdirectory("customgpt-client-tests-").FullName;
+    static readonly Lazy<string> tiny = new(() => Write("tiny", ModelShape.Tiny));
+    static readonly Lazy<string> longContext = new(() => Write("long", ModelShape.Tiny with { ContextLength = 16384 }));
+    static readonly Lazy<string> corrupt = new(() =>
+    {
+        var path = Path.Combine(Root, "corrupt.gguf");
+        File.WriteAllBytes(path, [.. "GGUF"u8, 3, 0, 0, 0, .. Enumerable.Repeat((byte)0xAB, 64)]);
+        return path;
+    });
+
+    /// <summary>ASCII characters, context 512.</summary>
+    public static string Tiny => tiny.Value;
+
+    /// <summary>Context 16,384: a generation of 8,192 characters runs long enough to stop or to queue behind.</summary>
+    public static string LongContext => longContext.Value;
+
+    /// <summary>A file that starts like GGUF and is not: the model fails to load.</summary>
+    public static string Corrupt => corrupt.Value;
+
+    static string Write(string name, ModelShape shape)
+    {
+        var path = Path.Combine(Root, name + ".gguf");
+        LlamaModelWriter.WriteRandom(path, shape, Vocabulary.FromCharacters(Alphabet), name, seed: 11);
+        return path;
+    }
+
+    /// <summary>A loopback port nothing listens on (bound, read, released).</summary>
+    public static int ClosedPort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
