@@ -1,10 +1,13 @@
 using CustomGpt.LlamaCpp;
 using CustomGpt.Trainer;
+using CustomGpt.Trainer.Training;
 
 const string usage = $"""
     Usage: dotnet run --project Trainer -- COMMAND [options]
 
     {MakeModelCommand.Usage}
+
+    {TrainCommand.Usage}
     """;
 
 try
@@ -12,6 +15,7 @@ try
     return args switch
     {
         ["make-model", .. var rest] => MakeModelCommand.Run(rest),
+        ["train", .. var rest] => TrainCommand.Run(rest),
         ["--help" or "-h" or "help"] => Help(),
         _ => throw new UsageException("Name a command."),
     };
@@ -23,7 +27,7 @@ catch (UsageException e)
     Console.Error.WriteLine(usage);
     return 2;
 }
-catch (Exception e) when (e is LlamaException or IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is TrainingInputException or LlamaException or IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;

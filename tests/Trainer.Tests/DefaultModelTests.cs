@@ -1,0 +1,58 @@
+using CustomGpt.LlamaCpp;
+using CustomGpt.Trainer.Training;
+
+namespace CustomGpt.Trainer.Tests;
+
+/// <summary>
+/// The committed default model (models/custom-gpt.gguf, see models/README.md): loads, generates the
+/// same text for the same seed, and that text is mostly real words of its source. The corpus is not
+/// committed; kjv-common-words.txt holds the 3,000 most frequent words of the King James Bible
+/// (96% of its running text), lower case.
+/// </summary>
+public sealed class DefaultModelTests
+{
+    static readonly IReadOnlySet<string> CommonWords =
+        File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "kjv-common-words.txt")).Where(w => w.Length > 0).ToHashSet();
+
+    [Fact]
+    public void The_default_model_is_committed_small_and_described()
+    {
+        var file = new FileInfo(Repo.DefaultModel);
+        Assert.True(file.Exists, $"{file.FullName} is missing");
+        Assert.True(file.Length < 30_000_000, $"{file.Length} bytes");
+        using var model = LlamaModel.Load(file.FullName);
+        Assert.Equal("custom-gpt", model.Metadata("general.name"));
+        Assert.Equal("llama", model.Metadata("general.architecture"));
+        Assert.True(model.TrainedContextLength >= 256, $"context {model.TrainedContextLength}");
+        Assert.Equal(1, model.BosToken);
+        Assert.True(File.Exists(Path.Combine(Repo.Root, "models", "README.md")), "the model card");
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_text_and_it_reads_like_the_source()
+    {
+        using var model = LlamaModel.Load(Repo.DefaultModel);
+        var a = SampleGenerator.Generate(model, "", 200, seed: 42, threads: 1);
+        var b = SampleGenerator.Generate(model, "", 200, seed: 42, threads: 1);
+        Assert.Equal(a, b);
+        Assert.Equal(200, a.EnumerateRunes().Count());
+        Assert.True(Words.KnownShare(a, CommonWords) >= 0.6, $"{Words.KnownShare(a, CommonWords):P0} known words in:\n{a}");
+
+        var other = SampleGenerator.Generate(model, "And God said", 150, seed: 7, threads: 1);
+        Assert.NotEqual(a[..150], other);
+        Assert.True(Words.KnownShare("And God said" + other, CommonWords) >= 0.6, other);
+    }
+
+    [Fact]
+    public async Task ModelApi_serves_it_by_default_with_plausible_text()
+    {
+        using var api = new ModelApiServer(modelPath: null); // MODEL_PATH unset: ModelApi finds models/custom-gpt.gguf
+        var request = new { seed = 42, temperature = 0.8, num_chars = 200 };
+        var text = await api.GenerateAsync(request);
+        Assert.Equal(200, text.EnumerateRunes().Count());
+        Assert.Equal(text, await api.GenerateAsync(request));
+        Assert.True(Words.KnownShare(text, CommonWords) >= 0.6, $"{Words.KnownShare(text, CommonWords):P0} known words in:\n{text}");
+        var health = System.Text.Json.JsonDocument.Parse(await api.Http.GetStringAsync(new Uri("health", UriKind.Relative))).RootElement;
+        Assert.Equal("custom-gpt", health.GetProperty("model").GetProperty("name").GetString());
+    }
+}
