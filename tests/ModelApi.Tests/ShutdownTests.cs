@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace CustomGpt.ModelApi.Tests;
 
@@ -7,9 +6,9 @@ public class ShutdownTests
     [Fact]
     public async Task Sigterm_lets_a_running_generation_finish_then_the_process_exits_cleanly()
     {
-        using var api = new ApiProcess(TestModels.LongContext, ("CONTEXT_SIZE", "4096"), ("PARALLEL", "1"), ("SHUTDOWN_GRACE_SECONDS", "60"));
-        await api.WaitReadyAsync();
-        using var stream = await api.Http.StartStreamAsync(new { seed = 1, max_tokens = 3000, ignore_eos = true });
+        using var api = await new ModelApiProcess(TestModels.LongContext, ("CONTEXT_SIZE", "4096"), ("PARALLEL", "1"), ("SHUTDOWN_GRACE_SECONDS", "60")).ReadyAsync();
+        using var http = new HttpClient { BaseAddress = api.Address };
+        using var stream = await http.StartStreamAsync(new { seed = 1, max_tokens = 3000, ignore_eos = true });
         var events = new List<string>();
         await using var reader = stream.ReadEventsAsync().GetAsyncEnumerator();
         Assert.True(await reader.MoveNextAsync());
@@ -25,9 +24,9 @@ public class ShutdownTests
     [Fact]
     public async Task After_the_grace_period_a_running_generation_is_cancelled_and_the_process_still_exits_cleanly()
     {
-        using var api = new ApiProcess(TestModels.LongContext, ("CONTEXT_SIZE", "16384"), ("PARALLEL", "1"), ("SHUTDOWN_GRACE_SECONDS", "1"));
-        await api.WaitReadyAsync();
-        using var stream = await api.Http.StartStreamAsync(new { seed = 1, max_tokens = 16000, ignore_eos = true });
+        using var api = await new ModelApiProcess(TestModels.LongContext, ("CONTEXT_SIZE", "16384"), ("PARALLEL", "1"), ("SHUTDOWN_GRACE_SECONDS", "1")).ReadyAsync();
+        using var http = new HttpClient { BaseAddress = api.Address };
+        using var stream = await http.StartStreamAsync(new { seed = 1, max_tokens = 16000, ignore_eos = true });
         await using var reader = stream.ReadEventsAsync().GetAsyncEnumerator();
         Assert.True(await reader.MoveNextAsync());
 

@@ -55,6 +55,16 @@ public class ServerProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>Sends a POSIX signal, as a platform does when it stops a container.</summary>
+    public void Signal(string name) => Process.Start("kill", ["-" + name, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
+    /// <summary>Waits for the process to end by itself (a hang guard of a minute) and returns its exit code.</summary>
+    public async Task<int> ExitCodeAsync()
+    {
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        return process.ExitCode;
+    }
+
     /// <summary>Stops the server now (the test wants it gone), and waits until it is.</summary>
     public void Kill()
     {

@@ -9,10 +9,12 @@ namespace CustomGpt.Tests.Shared;
 public static class TestModels
 {
     public const string Alphabet = "the quick brown fox jumps over a lazy dog. THE END!\n";
+    public const string WideAlphabet = "日本語中文字éçüß🙂🚀";
 
-    static readonly string Root = Directory.CreateTempSubdirectory("customgpt-client-tests-").FullName;
-    static readonly Lazy<string> tiny = new(() => Write("tiny", ModelShape.Tiny));
-    static readonly Lazy<string> longContext = new(() => Write("long", ModelShape.Tiny with { ContextLength = 16384 }));
+    static readonly string Root = System.IO.Directory.CreateTempSubdirectory("customgpt-tests-").FullName;
+    static readonly Lazy<string> tiny = new(() => Write("tiny", ModelShape.Tiny, Alphabet));
+    static readonly Lazy<string> wide = new(() => Write("wide", ModelShape.Tiny, WideAlphabet));
+    static readonly Lazy<string> longContext = new(() => Write("long", ModelShape.Tiny with { ContextLength = 16384 }, Alphabet));
     static readonly Lazy<string> corrupt = new(() =>
     {
         var path = Path.Combine(Root, "corrupt.gguf");
@@ -23,16 +25,22 @@ public static class TestModels
     /// <summary>ASCII characters, context 512.</summary>
     public static string Tiny => tiny.Value;
 
+    /// <summary>Only multi-byte characters (2 to 4 UTF-8 bytes each) besides the byte tokens.</summary>
+    public static string Wide => wide.Value;
+
+    /// <summary>The folder the models are written to.</summary>
+    public static string Directory => Root;
+
     /// <summary>Context 16,384: a generation of 8,192 characters runs long enough to stop or to queue behind.</summary>
     public static string LongContext => longContext.Value;
 
     /// <summary>A file that starts like GGUF and is not: the model fails to load.</summary>
     public static string Corrupt => corrupt.Value;
 
-    static string Write(string name, ModelShape shape)
+    static string Write(string name, ModelShape shape, string alphabet)
     {
         var path = Path.Combine(Root, name + ".gguf");
-        LlamaModelWriter.WriteRandom(path, shape, Vocabulary.FromCharacters(Alphabet), name, seed: 11);
+        LlamaModelWriter.WriteRandom(path, shape, Vocabulary.FromCharacters(alphabet), name, seed: 11);
         return path;
     }
 
