@@ -3,7 +3,8 @@ using CustomGpt.ModelApi.Apis.OpenAi;
 using CustomGpt.ModelApi.Client;
 using CustomGpt.ModelApi.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// Content root is the app folder, so appsettings.json is found whatever the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var settings = ModelApiSettings.FromConfiguration(builder.Configuration);
 
 // PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
