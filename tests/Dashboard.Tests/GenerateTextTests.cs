@@ -69,7 +69,7 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         await page.ById("restore-1").ClickAsync();
         await Expect(page.ById("seed").Locator("input")).ToHaveValueAsync("1234");
 
-        await Screenshots.SaveAsync(page.Page, "dashboard.png", toDocs: true);
+        await Screenshots.SaveAsync(page.Page, "dashboard-test-model.png", toDocs: false);
         await page.Page.Context.CloseAsync();
     }
 

@@ -1,0 +1,37 @@
+using static Microsoft.Playwright.Assertions;
+
+namespace CustomGpt.Dashboard.Tests;
+
+/// <summary>A newcomer's first run: the repository's own model behind the page, as ./run.sh starts it.</summary>
+[Collection(BrowserCollection.Name)]
+public class DefaultModelPageTests(Browser browser)
+{
+    static DefaultModelPageTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
+
+    [Fact]
+    public async Task The_default_model_writes_scripture_like_text_on_the_page()
+    {
+        var model = Path.Combine(DashboardProcess.RepositoryRoot, "models", "custom-gpt.gguf");
+        using var api = await new ModelApiProcess(model).ReadyAsync();
+        using var dashboard = new DashboardProcess(api.Address);
+        var page = new CustomGptPage(await browser.OpenAsync(dashboard.Address));
+        await page.TestConnectionAsync("ready");
+        await Expect(page.ConnectionStatus).ToContainTextAsync("Ready: custom-gpt");
+
+        await page.UseFixedSeedAsync(42);
+        await page.SetNumberAsync("temperature", 0.8);
+        await page.SetNumberAsync("num-chars", 200);
+        var text = await page.GenerateAsync();
+
+        Assert.Equal(200, CustomGptPage.CharCount(text));
+        // Most words are real words of the King James Bible (the list of its 3,000 most common words).
+        var known = File.ReadLines(Path.Combine(DashboardProcess.RepositoryRoot, "tests", "Trainer.Tests", "kjv-common-words.txt"))
+            .Select(w => w.Trim().ToLowerInvariant()).ToHashSet();
+        var words = text.Split([' ', '\n', ',', '.', ';', ':', '?', '!'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => w.ToLowerInvariant()).SkipLast(1).ToList(); // the last word may be cut off
+        Assert.True(words.Count(known.Contains) >= words.Count * 0.6, $"too few real words in: {text}");
+
+        await Screenshots.SaveAsync(page.Page, "dashboard.png", toDocs: true);
+        await page.Page.Context.CloseAsync();
+    }
+}
