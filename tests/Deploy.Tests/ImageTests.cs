@@ -16,7 +16,7 @@ public sealed class ApiImageTests(ApiImage image) : IClassFixture<ApiImage>
     [Fact]
     public async Task The_published_ModelApi_started_like_the_image_serves_health_on_PORT_with_the_model_where_the_image_puts_it()
     {
-        var port = Image.FreePort();
+        var port = ServerProcess.FreePort();
         using var api = image.Start(port);
         Assert.Equal(port, api.Address.Port);
 
@@ -85,9 +85,9 @@ public sealed class DashboardImageTests(DashboardImage image) : IClassFixture<Da
     {
         var fly = FlyToml.Load();
         var checkPath = (string)FlyToml.Check(fly)["path"];
-        var port = Image.FreePort();
+        var port = ServerProcess.FreePort();
         // fly.toml's [env] names, with a loopback ModelApi address instead of the Cloud Run one.
-        var env = FlyToml.Env(fly).Select(e => (e.Key, e.Key == ModelApiClientOptions.UrlVariable ? $"http://127.0.0.1:{Image.FreePort()}" : e.Value));
+        var env = FlyToml.Env(fly).Select(e => (e.Key, e.Key == ModelApiClientOptions.UrlVariable ? $"http://127.0.0.1:{ServerProcess.FreePort()}" : e.Value));
         using var dashboard = image.Start(port, [.. env]);
         Assert.Equal(port, dashboard.Address.Port);
 

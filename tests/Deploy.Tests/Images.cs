@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using CustomGpt.LlamaCpp.Gguf;
 using CustomGpt.Tests.Shared;
 
@@ -46,15 +44,6 @@ public abstract class Image : IDisposable
         var imageEnv = Dockerfile.Final.Env.Select(e => (e.Key, e.Value.StartsWith('/') ? Build.FinalPath(e.Value) : e.Value));
         return new ServerProcess(Path.Combine(AppFolder, entrypoint[1]), AppFolder,
             [.. imageEnv, ("HOST", "127.0.0.1"), ("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), .. env]);
-    }
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public void Dispose()

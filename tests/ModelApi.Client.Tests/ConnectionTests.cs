@@ -8,7 +8,7 @@ public class ConnectionTests
     [Fact]
     public async Task A_closed_port_is_unreachable_with_the_reason()
     {
-        var client = Clients.For(new Uri($"http://127.0.0.1:{TestModels.ClosedPort()}"));
+        var client = Clients.For(new Uri($"http://127.0.0.1:{ServerProcess.FreePort()}"));
 
         var health = await client.HealthAsync();
         var generate = await client.GenerateAsync(Clients.Request(1, 10));

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
 namespace CustomGpt.Tests.Shared;
 
@@ -46,6 +48,16 @@ public class ServerProcess : IDisposable
             throw new TimeoutException($"{Path.GetFileName(dll)} did not start listening:\n{Output}");
         }
         Address = listening.Task.Result;
+    }
+
+    /// <summary>A loopback port nothing listens on (bound, read, released): for a server to take, or to find closed.</summary>
+    public static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     /// <summary>http://127.0.0.1:PORT/</summary>

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using CustomGpt.LlamaCpp.Gguf;
 
 namespace CustomGpt.Tests.Shared;
@@ -42,15 +40,5 @@ public static class TestModels
         var path = Path.Combine(Root, name + ".gguf");
         LlamaModelWriter.WriteRandom(path, shape, Vocabulary.FromCharacters(alphabet), name, seed: 11);
         return path;
-    }
-
-    /// <summary>A loopback port nothing listens on (bound, read, released).</summary>
-    public static int ClosedPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
