@@ -17,7 +17,6 @@ public sealed unsafe class LlamaModel : IDisposable
         Vocab = NativeMethods.llama_model_get_vocab(Ptr);
         VocabSize = NativeMethods.llama_vocab_n_tokens(Vocab);
         BosToken = NativeMethods.llama_vocab_bos(Vocab);
-        AddsBos = NativeMethods.llama_vocab_get_add_bos(Vocab);
         EndOfGenerationTokens = [.. Enumerable.Range(0, VocabSize).Where(t => NativeMethods.llama_vocab_is_eog(Vocab, t))];
         pieces = new byte[VocabSize][];
         var buffer = stackalloc byte[256];
@@ -34,14 +33,12 @@ public sealed unsafe class LlamaModel : IDisposable
     public string FilePath { get; }
     public int VocabSize { get; }
     public int BosToken { get; }
-    public bool AddsBos { get; }
     /// <summary>Tokens that end a generation (end-of-text, end-of-turn, ...).</summary>
     public IReadOnlyList<int> EndOfGenerationTokens { get; }
     public int TrainedContextLength => NativeMethods.llama_model_n_ctx_train(Ptr);
     public int EmbeddingLength => NativeMethods.llama_model_n_embd(Ptr);
     public int LayerCount => NativeMethods.llama_model_n_layer(Ptr);
     public ulong ParameterCount => NativeMethods.llama_model_n_params(Ptr);
-    public ulong TensorBytes => NativeMethods.llama_model_size(Ptr);
 
     /// <summary>The weights' type as llama.cpp names it, e.g. "Q4_0" or "all F32".</summary>
     public string FileType => Marshal.PtrToStringUTF8(NativeMethods.llama_ftype_name(NativeMethods.llama_model_ftype(Ptr))) ?? "unknown";

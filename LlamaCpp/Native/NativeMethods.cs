@@ -26,7 +26,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial int llama_model_n_embd(nint model);
     [LibraryImport(Llama)] public static partial int llama_model_n_layer(nint model);
     [LibraryImport(Llama)] public static partial ulong llama_model_n_params(nint model);
-    [LibraryImport(Llama)] public static partial ulong llama_model_size(nint model);
     [LibraryImport(Llama)] public static partial int llama_model_ftype(nint model);
     [LibraryImport(Llama)] public static partial nint llama_ftype_name(int ftype);
     [LibraryImport(Llama, StringMarshalling = StringMarshalling.Utf8)] public static partial int llama_model_meta_val_str(nint model, string key, byte* buf, nuint bufSize);
@@ -54,7 +53,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial int llama_vocab_bos(nint vocab);
     [LibraryImport(Llama)] public static partial int llama_vocab_eos(nint vocab);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_vocab_is_eog(nint vocab, int token);
-    [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_vocab_get_add_bos(nint vocab);
     [LibraryImport(Llama)]
     public static partial int llama_tokenize(nint vocab, byte* text, int textLen, int* tokens, int nTokensMax,
         [MarshalAs(UnmanagedType.U1)] bool addSpecial, [MarshalAs(UnmanagedType.U1)] bool parseSpecial);

@@ -47,7 +47,6 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     internal void Emit(string text)
     {
         if (text.Length == 0) return;
-        if (firstTokenAt == 0) firstTokenAt = Stopwatch.GetTimestamp();
         if (streamDeltas) deltas.Writer.TryWrite(text);
     }
 

@@ -24,21 +24,22 @@ public sealed class GenerationMetrics
     public string ToPrometheus(int active, int queued)
     {
         var sb = new StringBuilder();
-        void Metric(string name, string type, string help, long value, string labels = "")
+        void Family(string name, string type, string help, params (string Labels, long Value)[] samples)
         {
-            if (labels.Length == 0 || !sb.ToString().Contains($"# TYPE {name} ", StringComparison.Ordinal))
-                sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-            sb.Append(name).Append(labels).Append(' ').Append(value).Append('\n');
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+            foreach (var (labels, value) in samples) sb.Append(name).Append(labels).Append(' ').Append(value).Append('\n');
         }
-        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref completed), "{outcome=\"completed\"}");
-        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref cancelled), "{outcome=\"cancelled\"}");
-        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref failed), "{outcome=\"failed\"}");
-        Metric("customgpt_requests_total", "counter", "Generation requests by outcome.", Interlocked.Read(ref rejected), "{outcome=\"rejected_busy\"}");
-        Metric("customgpt_prompt_tokens_total", "counter", "Prompt tokens processed.", Interlocked.Read(ref promptTokens));
-        Metric("customgpt_generated_tokens_total", "counter", "Tokens generated.", GeneratedTokens);
-        Metric("customgpt_decode_steps_total", "counter", "llama_decode calls.", Interlocked.Read(ref decodeSteps));
-        Metric("customgpt_requests_active", "gauge", "Requests decoding now.", active);
-        Metric("customgpt_requests_queued", "gauge", "Requests waiting for a free sequence.", queued);
+        Family("customgpt_requests_total", "counter", "Generation requests by outcome.",
+            ("{outcome=\"completed\"}", Interlocked.Read(ref completed)),
+            ("{outcome=\"cancelled\"}", Interlocked.Read(ref cancelled)),
+            ("{outcome=\"failed\"}", Interlocked.Read(ref failed)),
+            ("{outcome=\"rejected_busy\"}", Interlocked.Read(ref rejected)));
+        Family("customgpt_prompt_tokens_total", "counter", "Prompt tokens processed.", ("", Interlocked.Read(ref promptTokens)));
+        Family("customgpt_generated_tokens_total", "counter", "Tokens generated.", ("", GeneratedTokens));
+        Family("customgpt_decode_steps_total", "counter", "llama_decode calls.", ("", Interlocked.Read(ref decodeSteps)));
+        Family("customgpt_requests_active", "gauge", "Requests decoding now.", ("", active));
+        Family("customgpt_requests_queued", "gauge", "Requests waiting for a free sequence.", ("", queued));
         return sb.ToString();
     }
 }

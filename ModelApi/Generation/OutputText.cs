@@ -22,8 +22,6 @@ public sealed class OutputText(int? numChars, IReadOnlyList<string> stops)
     /// <summary>Everything released so far.</summary>
     public string Text => all.ToString();
 
-    public int CharCount => emittedChars;
-
     /// <summary>Adds a token's bytes and returns the text that can be released now (often "").</summary>
     public string Push(ReadOnlySpan<byte> piece) => FinishReason is null ? Release(pending + decoder.Push(piece), final: false) : "";
 
