@@ -33,13 +33,11 @@ public static class OpenAiApi
     {
         var (r, error) = await JsonBody.ReadAsync<CompletionRequest>(http.Request);
         if (error is not null) return error;
-        if (r!.N is not (null or 1)) return JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
-        if (r.Prompt is { Count: > 1 }) return JsonBody.Invalid("prompt", "'prompt' must be one string.");
+        if (OnlyOneChoice(r!) is { } tooMany) return tooMany;
+        if (r!.Prompt is { Count: > 1 }) return JsonBody.Invalid("prompt", "'prompt' must be one string.");
         var stream = r.Stream ?? false;
-        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, _ => new GenerateRequest
-        {
-            Prompt = r.Prompt is { Count: > 0 } p ? p[0] : null, MaxTokens = r.MaxTokens, Temperature = r.Temperature, TopP = r.TopP, Seed = r.Seed, Stop = r.Stop,
-        });
+        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream,
+            _ => r.ToGenerateRequest(r.Prompt is { Count: > 0 } p ? p[0] : null, r.MaxTokens, r.Stop));
         if (job is null) return problem!;
 
         var (id, created, model) = ($"cmpl-{Guid.NewGuid():N}", Created(), ModelName(host));
@@ -49,7 +47,7 @@ public static class OpenAiApi
                 delta: text => new(null, new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, text, null)], null)),
                 done: result => Closing(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, "", FinishReason(result))], null),
                     r.StreamOptions?.IncludeUsage == true ? new CompletionResponse(id, "text_completion", created, model, [], Usage(result)) : null),
-                error: e => new(null, new { error = new { message = e.Message, type = "server_error" } }));
+                error: ErrorEvent);
         }
         var done = await job.Completion;
         return TypedResults.Ok(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, done.Text, FinishReason(done))], Usage(done)));
@@ -62,20 +60,12 @@ public static class OpenAiApi
         if (r!.Messages is not { Count: > 0 } messages) return JsonBody.Invalid("messages", "'messages' must hold at least one message.");
         if (messages.Any(m => string.IsNullOrEmpty(m.Role) || m.Content is null))
             return JsonBody.Invalid("messages", "Each message needs a 'role' and a 'content' string.");
-        if (r.N is not (null or 1)) return JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
+        if (OnlyOneChoice(r) is { } tooMany) return tooMany;
         var stream = r.Stream ?? false;
         var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
         {
             var (prompt, plain) = ChatTemplate.Format(model, [.. messages.Select(m => new ChatMessage(m.Role!, m.Content!))]);
-            return new GenerateRequest
-            {
-                Prompt = prompt,
-                MaxTokens = r.MaxCompletionTokens ?? r.MaxTokens,
-                Temperature = r.Temperature,
-                TopP = r.TopP,
-                Seed = r.Seed,
-                Stop = plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop,
-            };
+            return r.ToGenerateRequest(prompt, r.MaxCompletionTokens ?? r.MaxTokens, plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop);
         });
         if (job is null) return problem!;
 
@@ -94,12 +84,18 @@ public static class OpenAiApi
                 },
                 done: result => Closing(Chunk(new ChatDelta(null, null), FinishReason(result)),
                     r.StreamOptions?.IncludeUsage == true ? Chunk(new ChatDelta(null, null), null, Usage(result)) : null),
-                error: e => new(null, new { error = new { message = e.Message, type = "server_error" } }));
+                error: ErrorEvent);
         }
         var done = await job.Completion;
         return TypedResults.Ok(new ChatCompletionResponse(id, "chat.completion", created, model,
             [new ChatChoice(0, new ChatMessageBody("assistant", done.Text), FinishReason(done))], Usage(done)));
     }
+
+    static IResult? OnlyOneChoice(OpenAiRequest r) =>
+        r.N is null or 1 ? null : JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
+
+    /// <summary>OpenAI's error shape, for a failure after the stream has started.</summary>
+    static ServerSentEvent ErrorEvent(Exception e) => new(null, new { error = new { message = e.Message, type = "server_error" } });
 
     /// <summary>The last chunk with the finish reason, the usage chunk when asked for, then OpenAI's end marker.</summary>
     static IEnumerable<ServerSentEvent> Closing(object last, object? usage)

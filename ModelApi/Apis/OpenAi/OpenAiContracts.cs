@@ -1,15 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Apis.OpenAi;
 
 // The subset of OpenAI's completions and chat completions schema that ModelApi serves, so OpenAI
 // clients and SDKs work against it. Serialized with the same snake_case options as the rest.
 
-public sealed record CompletionRequest
+/// <summary>What completions and chat completions have in common.</summary>
+public abstract record OpenAiRequest
 {
     public string? Model { get; init; }
-    [JsonConverter(typeof(StringOrArray))] public IReadOnlyList<string>? Prompt { get; init; }
     public int? MaxTokens { get; init; }
     public double? Temperature { get; init; }
     public double? TopP { get; init; }
@@ -18,21 +19,23 @@ public sealed record CompletionRequest
     public int? N { get; init; }
     public bool? Stream { get; init; }
     public StreamOptions? StreamOptions { get; init; }
+
+    /// <summary>The same request in ModelApi's own terms, so it meets the same checks and limits.</summary>
+    public GenerateRequest ToGenerateRequest(string? prompt, int? maxTokens, IReadOnlyList<string>? stop) => new()
+    {
+        Prompt = prompt, MaxTokens = maxTokens, Temperature = Temperature, TopP = TopP, Seed = Seed, Stop = stop,
+    };
 }
 
-public sealed record ChatCompletionRequest
+public sealed record CompletionRequest : OpenAiRequest
 {
-    public string? Model { get; init; }
+    [JsonConverter(typeof(StringOrArray))] public IReadOnlyList<string>? Prompt { get; init; }
+}
+
+public sealed record ChatCompletionRequest : OpenAiRequest
+{
     public IReadOnlyList<ChatMessageBody>? Messages { get; init; }
-    public int? MaxTokens { get; init; }
     public int? MaxCompletionTokens { get; init; }
-    public double? Temperature { get; init; }
-    public double? TopP { get; init; }
-    public long? Seed { get; init; }
-    [JsonConverter(typeof(StringOrArray))] public IReadOnlyList<string>? Stop { get; init; }
-    public int? N { get; init; }
-    public bool? Stream { get; init; }
-    public StreamOptions? StreamOptions { get; init; }
 }
 
 public sealed record StreamOptions(bool? IncludeUsage);
