@@ -17,8 +17,12 @@ public static unsafe class ChatTemplate
 
     public static (string Prompt, bool Plain) Format(LlamaModel model, IReadOnlyList<ChatMessage> messages)
     {
-        var template = NativeMethods.llama_model_chat_template(model.Ptr, null);
-        if (template != 0 && Apply(template, messages) is { } prompt) return (prompt, false);
+        using (var m = model.Lease())
+        {
+            // The template string belongs to the model: used only while the model is held.
+            var template = NativeMethods.llama_model_chat_template(m.Ptr, null);
+            if (template != 0 && Apply(template, messages) is { } prompt) return (prompt, false);
+        }
         var sb = new StringBuilder();
         foreach (var m in messages) sb.Append(m.Role).Append(": ").Append(m.Content).Append('\n');
         return (sb.Append("assistant:").ToString(), true);

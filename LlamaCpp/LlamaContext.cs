@@ -18,19 +18,22 @@ public sealed record ContextOptions
 public sealed class LlamaContext : IDisposable
 {
     readonly ContextHandle handle;
-    readonly nint memory;
+    readonly nint memory; // owned by the context: use it only under a Lease()
 
     LlamaContext(LlamaModel model, ContextHandle handle)
     {
         Model = model;
         this.handle = handle;
-        memory = NativeMethods.llama_get_memory(Ptr);
-        SequenceContextSize = (int)NativeMethods.llama_n_ctx_seq(Ptr);
-        BatchSize = (int)NativeMethods.llama_n_batch(Ptr);
-        MaxSequences = (int)NativeMethods.llama_n_seq_max(Ptr);
+        var ptr = handle.DangerousGetHandle();
+        memory = NativeMethods.llama_get_memory(ptr);
+        SequenceContextSize = (int)NativeMethods.llama_n_ctx_seq(ptr);
+        BatchSize = (int)NativeMethods.llama_n_batch(ptr);
+        MaxSequences = (int)NativeMethods.llama_n_seq_max(ptr);
+        CanShift = NativeMethods.llama_memory_can_shift(memory);
     }
 
-    nint Ptr => handle.DangerousGetHandle();
+    /// <summary>Holds the context alive for one native call (see <see cref="HandleLease"/>).</summary>
+    internal HandleLease Lease() => new(handle);
 
     public LlamaModel Model { get; }
 
@@ -56,24 +59,41 @@ public sealed class LlamaContext : IDisposable
         p.n_threads_batch = options.Threads;
         p.kv_unified = 0; // each sequence owns its share of the cache
         p.no_perf = 1;
-        var ptr = NativeMethods.llama_init_from_model(model.Ptr, p);
-        if (ptr == 0) throw new LlamaException("llama.cpp could not create a context (see its log lines; often too little memory for the context size).");
-        return new LlamaContext(model, ContextHandle.From(ptr));
+        // The context points into the model: the model stays alive until the context is freed.
+        var added = false;
+        model.Handle.DangerousAddRef(ref added);
+        try
+        {
+            var ptr = NativeMethods.llama_init_from_model(model.Handle.DangerousGetHandle(), p);
+            if (ptr == 0) throw new LlamaException("llama.cpp could not create a context (see its log lines; often too little memory for the context size).");
+            return new LlamaContext(model, ContextHandle.From(ptr, model.Handle));
+        }
+        catch
+        {
+            model.Handle.DangerousRelease();
+            throw;
+        }
     }
 
     /// <summary>Runs the model over a batch. Everything llama.cpp would assert on is checked first.</summary>
     public void Decode(TokenBatch batch)
     {
         batch.Validate(Model.VocabSize, MaxSequences, SequenceContextSize, BatchSize);
-        var rc = NativeMethods.llama_decode(Ptr, batch.Native);
+        using var c = Lease();
+        var rc = NativeMethods.llama_decode(c.Ptr, batch.Native);
         if (rc != 0) throw new LlamaException(rc == 1 ? "No room left in the KV cache for this batch." : $"llama_decode failed ({rc}).");
     }
 
     /// <summary>Forgets everything a sequence has seen so its slot can start afresh.</summary>
-    public void ClearSequence(int sequence) => NativeMethods.llama_memory_seq_rm(memory, sequence, -1, -1);
+    public void ClearSequence(int sequence)
+    {
+        if ((uint)sequence >= (uint)MaxSequences) throw new LlamaException($"Sequence {sequence} is outside 0..{MaxSequences - 1}.");
+        using var c = Lease();
+        NativeMethods.llama_memory_seq_rm(memory, sequence, -1, -1);
+    }
 
     /// <summary>Whether <see cref="ShiftSequence"/> works for this model (RoPE models: yes).</summary>
-    public bool CanShift => NativeMethods.llama_memory_can_shift(memory);
+    public bool CanShift { get; }
 
     /// <summary>
     /// Makes room in a full sequence: keeps its first <paramref name="keep"/> positions, forgets the
@@ -82,14 +102,13 @@ public sealed class LlamaContext : IDisposable
     public int ShiftSequence(int sequence, int end, int keep, int discard)
     {
         if (!CanShift) throw new LlamaException("This model's memory cannot be shifted.");
-        if (keep < 0 || discard < 1 || keep + discard > end || end > SequenceContextSize)
-            throw new LlamaException($"Invalid shift: keep {keep}, discard {discard}, end {end}, context {SequenceContextSize}.");
+        if (keep < 0 || discard < 1 || keep + discard > end || end > SequenceContextSize || (uint)sequence >= (uint)MaxSequences)
+            throw new LlamaException($"Invalid shift: sequence {sequence}, keep {keep}, discard {discard}, end {end}, context {SequenceContextSize}.");
+        using var c = Lease();
         NativeMethods.llama_memory_seq_rm(memory, sequence, keep, keep + discard);
         NativeMethods.llama_memory_seq_add(memory, sequence, keep + discard, end, -discard);
         return end - discard;
     }
-
-    internal nint NativePtr => Ptr;
 
     public void Dispose() => handle.Dispose();
 }

@@ -9,39 +9,52 @@ public sealed unsafe class LlamaModel : IDisposable
 {
     readonly ModelHandle handle;
     readonly byte[][] pieces; // every token's text as UTF-8, read once so decoding needs no native call
+    readonly bool[] endsGeneration;
+    readonly nint vocab; // owned by the model: use it only under a Lease()
 
     LlamaModel(ModelHandle handle, string path)
     {
         this.handle = handle;
         FilePath = path;
-        Vocab = NativeMethods.llama_model_get_vocab(Ptr);
-        VocabSize = NativeMethods.llama_vocab_n_tokens(Vocab);
-        BosToken = NativeMethods.llama_vocab_bos(Vocab);
-        EndOfGenerationTokens = [.. Enumerable.Range(0, VocabSize).Where(t => NativeMethods.llama_vocab_is_eog(Vocab, t))];
+        vocab = NativeMethods.llama_model_get_vocab(handle.DangerousGetHandle());
+        VocabSize = NativeMethods.llama_vocab_n_tokens(vocab);
+        BosToken = NativeMethods.llama_vocab_bos(vocab);
+        endsGeneration = [.. Enumerable.Range(0, VocabSize).Select(t => NativeMethods.llama_vocab_is_eog(vocab, t))];
+        EndOfGenerationTokens = [.. Enumerable.Range(0, VocabSize).Where(t => endsGeneration[t])];
         pieces = new byte[VocabSize][];
         var buffer = stackalloc byte[256];
         for (var t = 0; t < VocabSize; t++)
         {
-            var n = NativeMethods.llama_token_to_piece(Vocab, t, buffer, 256, 0, special: false);
+            var n = NativeMethods.llama_token_to_piece(vocab, t, buffer, 256, 0, special: false);
             pieces[t] = n > 0 ? new ReadOnlySpan<byte>(buffer, n).ToArray() : [];
         }
     }
 
-    internal nint Ptr => handle.DangerousGetHandle();
-    internal nint Vocab { get; }
+    /// <summary>Holds the model alive for one native call (see <see cref="HandleLease"/>).</summary>
+    internal HandleLease Lease() => new(handle);
+
+    /// <summary>For objects that live on the model (contexts): the model is freed only after they are.</summary>
+    internal ModelHandle Handle => handle;
 
     public string FilePath { get; }
     public int VocabSize { get; }
     public int BosToken { get; }
     /// <summary>Tokens that end a generation (end-of-text, end-of-turn, ...).</summary>
     public IReadOnlyList<int> EndOfGenerationTokens { get; }
-    public int TrainedContextLength => NativeMethods.llama_model_n_ctx_train(Ptr);
-    public int EmbeddingLength => NativeMethods.llama_model_n_embd(Ptr);
-    public int LayerCount => NativeMethods.llama_model_n_layer(Ptr);
-    public ulong ParameterCount => NativeMethods.llama_model_n_params(Ptr);
+    public int TrainedContextLength { get { using var m = Lease(); return NativeMethods.llama_model_n_ctx_train(m.Ptr); } }
+    public int EmbeddingLength { get { using var m = Lease(); return NativeMethods.llama_model_n_embd(m.Ptr); } }
+    public int LayerCount { get { using var m = Lease(); return NativeMethods.llama_model_n_layer(m.Ptr); } }
+    public ulong ParameterCount { get { using var m = Lease(); return NativeMethods.llama_model_n_params(m.Ptr); } }
 
     /// <summary>The weights' type as llama.cpp names it, e.g. "Q4_0" or "all F32".</summary>
-    public string FileType => Marshal.PtrToStringUTF8(NativeMethods.llama_ftype_name(NativeMethods.llama_model_ftype(Ptr))) ?? "unknown";
+    public string FileType
+    {
+        get
+        {
+            using var m = Lease();
+            return Marshal.PtrToStringUTF8(NativeMethods.llama_ftype_name(NativeMethods.llama_model_ftype(m.Ptr))) ?? "unknown";
+        }
+    }
 
     /// <summary>Loads a GGUF file. The file is checked first so llama.cpp never sees something that is not GGUF.</summary>
     public static LlamaModel Load(string path)
@@ -59,11 +72,12 @@ public sealed unsafe class LlamaModel : IDisposable
     public string? Metadata(string key)
     {
         var buffer = stackalloc byte[512];
-        var n = NativeMethods.llama_model_meta_val_str(Ptr, key, buffer, 512);
+        using var m = Lease();
+        var n = NativeMethods.llama_model_meta_val_str(m.Ptr, key, buffer, 512);
         return n < 0 ? null : Encoding.UTF8.GetString(buffer, Math.Min(n, 511));
     }
 
-    public bool IsEndOfGeneration(int token) => NativeMethods.llama_vocab_is_eog(Vocab, token);
+    public bool IsEndOfGeneration(int token) => (uint)token < (uint)endsGeneration.Length && endsGeneration[token];
 
     /// <summary>Text to token ids. Control tokens in user text are treated as plain text, never parsed.</summary>
     public int[] Tokenize(string text, bool addSpecial = true)
@@ -72,9 +86,10 @@ public sealed unsafe class LlamaModel : IDisposable
         // A token is at least one byte, plus room for BOS/EOS.
         var tokens = new int[utf8.Length + 2];
         int n;
+        using (Lease())
         fixed (byte* t = utf8)
         fixed (int* o = tokens)
-            n = NativeMethods.llama_tokenize(Vocab, t, utf8.Length, o, tokens.Length, addSpecial, parseSpecial: false);
+            n = NativeMethods.llama_tokenize(vocab, t, utf8.Length, o, tokens.Length, addSpecial, parseSpecial: false);
         if (n < 0) throw new LlamaException($"Tokenizing failed ({n}).");
         return tokens.AsSpan(0, n).ToArray();
     }

@@ -56,8 +56,12 @@ public sealed unsafe class TokenSampler : IDisposable
 
     /// <summary>Draws the next token from the logits at <paramref name="batchIndex"/> of the last decode.
     /// Also records the token for the repeat penalty.</summary>
-    public int Sample(LlamaContext context, int batchIndex) =>
-        NativeMethods.llama_sampler_sample(handle.DangerousGetHandle(), context.NativePtr, batchIndex);
+    public int Sample(LlamaContext context, int batchIndex)
+    {
+        using var s = new HandleLease(handle);
+        using var c = context.Lease();
+        return NativeMethods.llama_sampler_sample(s.Ptr, c.Ptr, batchIndex);
+    }
 
     public void Dispose() => handle.Dispose();
 }

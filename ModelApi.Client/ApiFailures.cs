@@ -38,6 +38,9 @@ static class ApiFailures
                 if (state == HealthStatus.Error || code == ProblemCodes.ModelFailed)
                     return Make(ApiFailureKind.ModelFailed, "The model could not be loaded: " + (body.Str("error") ?? detail ?? "no reason given") + ".");
                 return Make(ApiFailureKind.Busy, Busy(retryAfter));
+            case >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest:
+                return Make(ApiFailureKind.Unexpected,
+                    $"The API answered with a redirect ({status}) to {response.Headers.Location?.GetLeftPart(UriPartial.Path) ?? "nowhere"}; redirects are not followed (they would carry the key): set GPT_API_URL to the final address.");
             case >= HttpStatusCode.InternalServerError:
                 return Make(ApiFailureKind.ServerError, $"The API failed ({status}): {detail ?? title ?? response.ReasonPhrase ?? "no reason given"}.");
             default:

@@ -48,8 +48,9 @@ public sealed record GenerateDelta(string Text);
 /// <summary>Stream event "done": how the generation ended.</summary>
 public sealed record GenerateDone(long Seed, string FinishReason, Usage Usage, Timings Timings);
 
-/// <summary>Stream event "error": the generation could not go on.</summary>
-public sealed record GenerateError(string Error);
+/// <summary>Stream event "error": the generation could not go on. <c>code</c> as in <see cref="ProblemCodes"/> when
+/// it is a reason to retry (e.g. "shutting_down": another instance will answer).</summary>
+public sealed record GenerateError(string Error, string? Code = null);
 
 public sealed record TokenizeRequest(string? Text);
 

@@ -27,7 +27,18 @@ public sealed record ModelApiClientOptions
         if (string.IsNullOrWhiteSpace(url)) url = DefaultUrl;
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             throw new InvalidOperationException($"{UrlVariable}='{url}' must be an absolute http:// or https:// address.");
-        return new ModelApiClientOptions { BaseAddress = uri, ApiKey = string.IsNullOrWhiteSpace(key) ? null : key.Trim() };
+        var options = new ModelApiClientOptions { BaseAddress = uri, ApiKey = string.IsNullOrWhiteSpace(key) ? null : key.Trim() };
+        options.EnsureKeyTravelsSafely();
+        return options;
+    }
+
+    /// <summary>A key goes in clear text over plain http: allowed only to this machine (loopback).</summary>
+    public void EnsureKeyTravelsSafely()
+    {
+        if (HasApiKey && BaseAddress.Scheme == Uri.UriSchemeHttp && !BaseAddress.IsLoopback)
+            throw new InvalidOperationException(
+                $"{UrlVariable}='{BaseAddress.GetLeftPart(UriPartial.Authority)}' is plain http to another machine, and an API key is set: " +
+                "the key would cross the network in clear text. Use the https:// address (Cloud Run and Fly.io serve https).");
     }
 
     /// <summary>The absolute address of an API route such as "generate", keeping any path prefix of the base address.</summary>

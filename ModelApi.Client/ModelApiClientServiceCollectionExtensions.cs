@@ -11,12 +11,16 @@ public static class ModelApiClientServiceCollectionExtensions
     public static IHttpClientBuilder AddModelApiClient(this IServiceCollection services, ModelApiClientOptions? options = null)
     {
         options ??= ModelApiClientOptions.FromEnvironment();
+        options.EnsureKeyTravelsSafely();
         services.AddSingleton(options);
         return services.AddHttpClient<ModelApiClient>(http =>
-        {
-            http.BaseAddress = options.BaseAddress;
-            // The client applies its own timeouts (per call, and per event of a stream).
-            http.Timeout = Timeout.InfiniteTimeSpan;
-        });
+            {
+                http.BaseAddress = options.BaseAddress;
+                // The client applies its own timeouts (per call, and per event of a stream).
+                http.Timeout = Timeout.InfiniteTimeSpan;
+            })
+            // A redirect would carry X-API-Key (a custom header .NET does not strip) to whatever host it names:
+            // redirects are not followed; the failure names the address to configure instead.
+            .ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
     }
 }

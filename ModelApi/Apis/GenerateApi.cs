@@ -31,10 +31,9 @@ public static class GenerateApi
             return new EventStream(job,
                 delta: text => new("delta", new GenerateDelta(text)),
                 done: r => [new("done", new GenerateDone(r.Seed, r.FinishReason, r.Usage, r.Timings))],
-                error: e => new("error", new GenerateError(e.Message)));
+                error: e => new("error", new GenerateError(e.Message, (e as GenerationUnavailableException)?.Code)));
         }
-
-        var result = await job.Completion;
-        return TypedResults.Ok(new GenerateResponse(result.Text, result.Seed, result.FinishReason, result.Usage, result.Timings));
+        return await GenerationStart.RespondAsync(job, http,
+            r => TypedResults.Ok(new GenerateResponse(r.Text, r.Seed, r.FinishReason, r.Usage, r.Timings)));
     }
 }

@@ -13,7 +13,7 @@ static class GenerationStart
         HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, GenerateRequest> request)
     {
         var status = host.Status;
-        if (status is not { Model: { } model, Scheduler: { } scheduler }) return (null, ModelUnavailable.For(status, http));
+        if (status is not { State: HealthStatus.Ok, Model: { } model, Scheduler: { } scheduler }) return (null, ModelUnavailable.For(status, http));
         if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
 
         var generate = request(model);
@@ -23,7 +23,23 @@ static class GenerationStart
 
         var job = new GenerationJob(plan, streamDeltas: stream, http.RequestAborted);
         if (scheduler.TryEnqueue(job)) return (job, null);
+        if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
+        if (!scheduler.IsRunning) return (null, ModelUnavailable.For(host.Status, http));
         return (null, ModelUnavailable.Busy(http, scheduler.Parallel));
+    }
+
+    /// <summary>Waits for the whole text. A generation that could not run (shutdown, a stopped
+    /// scheduler) is answered with its 503 problem, never a 500 or a reset connection.</summary>
+    public static async Task<IResult> RespondAsync(GenerationJob job, HttpContext http, Func<GenerationResult, IResult> ok)
+    {
+        try
+        {
+            return ok(await job.Completion);
+        }
+        catch (GenerationUnavailableException e)
+        {
+            return ModelUnavailable.From(e, http);
+        }
     }
 
     public static bool WantsEventStream(HttpRequest request) =>

@@ -1,4 +1,5 @@
 using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
 
 namespace CustomGpt.ModelApi.Apis;
@@ -19,6 +20,10 @@ static class ModelUnavailable
     /// <summary>While the instance drains after SIGTERM: the platform routes the retry elsewhere.</summary>
     public static IResult ShuttingDown(HttpContext http) =>
         Problem(http, ProblemCodes.ShuttingDown, retryAfterSeconds: 1, "Shutting down.", "This instance is stopping; retry and another will answer.");
+
+    /// <summary>An accepted request that could not be generated after all.</summary>
+    public static IResult From(GenerationUnavailableException e, HttpContext http) =>
+        Problem(http, e.Code, e.RetryAfterSeconds, "Service unavailable", e.Message);
 
     static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(HttpContext http, string code, int retryAfterSeconds, string title, string detail)
     {

@@ -31,15 +31,21 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     public ChannelReader<string> Deltas => deltas.Reader;
     public Task<GenerationResult> Completion => completion.Task;
 
-    // Scheduler-owned state.
+    // Queue-owned: where the job waits, until a lane takes it (guarded by the queue's lock).
+    internal LinkedListNode<GenerationJob>? QueueEntry { get; set; }
+    internal CancellationTokenRegistration WithdrawOnCancel { get; set; }
+
+    // Scheduler-owned state, touched only by the scheduler thread.
     internal OutputText Output { get; } = new(plan.NumChars, plan.Stop);
     internal TokenSampler? Sampler { get; set; }
-    internal int Sequence { get; set; } = -1;
+    /// <summary>The lane (llama.cpp sequence) decoding this job.</summary>
+    internal int Lane { get; set; }
     internal int PromptCursor { get; set; }
     internal int Position { get; set; }
     internal int LastToken { get; set; }
     internal int CompletionTokens { get; set; }
-    internal int BatchIndex { get; set; } = -1;
+    /// <summary>Where this job's logits are in the batch just decoded; null when it has none there.</summary>
+    internal int? LogitsIndex { get; set; }
     internal bool PromptDone => PromptCursor >= Plan.PromptTokens.Length;
 
     internal void MarkPromptStarted() => promptStartedAt = Stopwatch.GetTimestamp();
@@ -66,6 +72,7 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
             PromptTokensPerSecond: promptSeconds > 0 ? Math.Round(Plan.PromptTokens.Length / promptSeconds, 1) : 0,
             TokensPerSecond: genSeconds > 0 && CompletionTokens > 1 ? Math.Round((CompletionTokens - 1) / genSeconds, 1) : 0,
             TotalMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, now).TotalMilliseconds, 2));
+        WithdrawOnCancel.Dispose();
         deltas.Writer.TryComplete();
         completion.TrySetResult(new GenerationResult(Output.Text, Plan.Sampling.Seed, finishReason,
             new Usage(Plan.PromptTokens.Length, CompletionTokens), timings));
@@ -73,12 +80,14 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
 
     internal void Fail(Exception error)
     {
+        WithdrawOnCancel.Dispose();
         deltas.Writer.TryComplete(error);
         completion.TrySetException(error);
     }
 
     internal void Cancel()
     {
+        WithdrawOnCancel.Dispose();
         deltas.Writer.TryComplete(new OperationCanceledException(Cancellation));
         completion.TrySetCanceled(Cancellation);
     }

@@ -13,6 +13,10 @@ public static class GenerationPlanner
     public const double DefaultTemperature = 0.8;
     public const int DefaultNumChars = 200;
     public const double MaxTemperature = 10;
+    /// <summary>Below this, dividing logits by the temperature overflows a float and sampling sees NaN.</summary>
+    public const double MinTemperature = 1e-6;
+    /// <summary>The repeat penalty divides logits too: the same bound keeps them finite.</summary>
+    public const double MinRepeatPenalty = 1e-6;
     public const int MaxStopSequences = 16;
     public const int MaxStopLength = 256;
     /// <summary>llama.cpp treats 0xFFFFFFFF as "pick a random seed", so it is not a valid fixed seed.</summary>
@@ -25,14 +29,15 @@ public static class GenerationPlanner
         void Error(string field, string message) => errors[field] = [message];
 
         if (r.Seed is < 0 or > MaxSeed) Error("seed", $"'seed' must be from 0 to {MaxSeed}.");
-        if (r.Temperature is double t && (!double.IsFinite(t) || t < 0 || t > MaxTemperature))
-            Error("temperature", $"'temperature' must be a number from 0 to {MaxTemperature}.");
+        // Checked as the 32-bit floats llama.cpp receives: 1e-50 passes as a double and is 0 as a float.
+        if (r.Temperature is double t && (!double.IsFinite(t) || t < 0 || t > MaxTemperature || (t != 0 && (float)t < MinTemperature)))
+            Error("temperature", $"'temperature' must be 0 (greedy) or a number from {MinTemperature} to {MaxTemperature}.");
         if (r.NumChars is < 1 || r.NumChars > maxChars) Error("num_chars", $"'num_chars' must be from 1 to {maxChars}.");
         if (r.MaxTokens is < 1 || r.MaxTokens > contextSize) Error("max_tokens", $"'max_tokens' must be from 1 to {contextSize} (the context size).");
         if (r.TopK is < 0 || r.TopK > model.VocabSize) Error("top_k", $"'top_k' must be from 0 (off) to {model.VocabSize} (the vocabulary size).");
-        if (r.TopP is double p && !(p > 0 && p <= 1)) Error("top_p", "'top_p' must be greater than 0 and at most 1.");
+        if (r.TopP is double p && !((float)p > 0 && p <= 1)) Error("top_p", "'top_p' must be greater than 0 (at least 1e-38) and at most 1.");
         if (r.MinP is double m && !(m >= 0 && m <= 1)) Error("min_p", "'min_p' must be from 0 to 1.");
-        if (r.RepeatPenalty is double rp && !(rp > 0 && rp <= 10)) Error("repeat_penalty", "'repeat_penalty' must be greater than 0 and at most 10 (1 is off).");
+        if (r.RepeatPenalty is double rp && !((float)rp >= MinRepeatPenalty && rp <= 10)) Error("repeat_penalty", $"'repeat_penalty' must be from {MinRepeatPenalty} to 10 (1 is off).");
         var stops = r.Stop ?? [];
         if (stops.Count > MaxStopSequences) Error("stop", $"'stop' may hold at most {MaxStopSequences} sequences.");
         else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {MaxStopLength} characters.");

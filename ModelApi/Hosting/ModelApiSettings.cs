@@ -12,7 +12,7 @@ public sealed record ModelApiSettings
     public Uri? ModelUrl { get; init; }
     /// <summary>The expected SHA-256 (hex) of the file at <see cref="ModelUrl"/>.</summary>
     public string? ModelSha256 { get; init; }
-    public string ModelCacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "customgpt-models");
+    public string ModelCacheDirectory { get; init; } = DefaultCacheDirectory;
     /// <summary>On SIGTERM, running generations get this long to finish before they are cancelled.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(8);
     public string? ApiKey { get; init; }
@@ -63,7 +63,8 @@ public sealed record ModelApiSettings
             Port = Int("PORT", 8080, 0, 65535),
             Host = config["HOST"] is { Length: > 0 } host ? host : "127.0.0.1",
             ModelPath = config["MODEL_PATH"] is { Length: > 0 } path ? path : DefaultModelPath(),
-            ApiKey = config["API_KEY"] is { Length: > 0 } key ? key : null,
+            // Trimmed: a secret made with `echo` ends in a newline that no client sends.
+            ApiKey = config["API_KEY"]?.Trim() is { Length: > 0 } key ? key : null,
             Threads = Int("THREADS", Environment.ProcessorCount, 1, 512),
             Parallel = Int("PARALLEL", 4, 1, 64),
             ContextSize = contextSize,
@@ -73,13 +74,19 @@ public sealed record ModelApiSettings
             LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
             ModelUrl = ParseModelUrl(config["MODEL_URL"], errors),
             ModelSha256 = ParseSha256(config["MODEL_SHA256"], errors),
-            ModelCacheDirectory = config["MODEL_CACHE_DIR"] is { Length: > 0 } cache ? cache : Path.Combine(Path.GetTempPath(), "customgpt-models"),
+            ModelCacheDirectory = config["MODEL_CACHE_DIR"] is { Length: > 0 } cache ? cache : DefaultCacheDirectory,
             CorsOrigins = (config["CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ShutdownGrace = TimeSpan.FromSeconds(Int("SHUTDOWN_GRACE_SECONDS", 8, 0, 3600)),
         };
+        // Each decode step carries one token of every generating sequence: they must fit in one batch.
+        if (settings.Parallel > settings.BatchSize)
+            errors.Add($"PARALLEL={settings.Parallel} must not exceed BATCH_SIZE={settings.BatchSize}: every generating sequence needs a place in each decode step.");
         if (errors.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
         return settings;
     }
+
+    /// <summary>Per user, so one user's cache folder is never another's (the cache must be private).</summary>
+    static string DefaultCacheDirectory => Path.Combine(Path.GetTempPath(), "customgpt-models-" + Environment.UserName);
 
     static Uri? ParseModelUrl(string? raw, List<string> errors)
     {
@@ -87,7 +94,9 @@ public sealed record ModelApiSettings
         // Plain http only to this machine (tests, a local mirror); anything remote must be https.
         if (Uri.TryCreate(raw, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
             return url;
-        errors.Add($"MODEL_URL='{raw}' must be an https:// URL.");
+        // Never echo a signed URL: its query holds a token.
+        var shown = Uri.TryCreate(raw, UriKind.Absolute, out var parsed) ? ModelCache.Redact(parsed) : "(not a URL)";
+        errors.Add($"MODEL_URL='{shown}' must be an https:// URL.");
         return null;
     }
 

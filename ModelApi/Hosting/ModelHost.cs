@@ -35,6 +35,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 FileSizeBytes: new FileInfo(path).Length,
                 LoadMs: (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             status = new ModelStatus(HealthStatus.Ok, model, scheduler, info);
+            EndGenerationsAtShutdown(scheduler);
             logger.LogInformation("Model {Name} ready: {Parameters:N0} parameters, {Quantization}, context {Context} x {Parallel} sequences, {Threads} threads, loaded in {LoadMs} ms",
                 info.Name, info.Parameters, info.Quantization, info.ContextLength, scheduler.Parallel, settings.Threads, info.LoadMs);
         }
@@ -43,13 +44,50 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
         }
         catch (Exception e)
         {
+            // The detail (paths, URLs) goes to the log; anonymous /health gets a short public reason.
             logger.LogError(e, "Loading the model failed");
-            status = new ModelStatus(HealthStatus.Error, Error: e.Message);
+            status = new ModelStatus(HealthStatus.Error, Error: PublicReason(e));
         }
+    }
+
+    /// <summary>What an anonymous caller may learn about a failed load: the kind of failure, no paths or URLs.</summary>
+    static string PublicReason(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "The model file was not found (see the service log).",
+        ModelDownloadException d => d.Message,
+        LlamaException or InvalidDataException => "The model file could not be loaded (see the service log).",
+        _ => "The model could not be loaded (see the service log).",
+    };
+
+    /// <summary>
+    /// SIGTERM: waiting requests are answered 503 at once; running ones may finish within the grace
+    /// period, and those still running just before it ends get a closing error (an event on a stream)
+    /// instead of a connection cut mid-answer.
+    /// </summary>
+    void EndGenerationsAtShutdown(GenerationScheduler scheduler)
+    {
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            scheduler.Drain(GenerationUnavailableException.ShuttingDown());
+            var grace = settings.ShutdownGrace;
+            var margin = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, grace.Ticks / 2));
+            Task.Delay(grace - margin).ContinueWith(_ => scheduler.EndRunning(GenerationUnavailableException.ShuttingDown()), TaskScheduler.Default);
+        });
+    }
+
+    /// <summary>The generation thread died: nothing will be generated here again. /health goes red and the
+    /// process exits non-zero, so the platform replaces the instance instead of routing to a hang.</summary>
+    void OnSchedulerCrash(Exception e)
+    {
+        // The model and scheduler stay in the status so that disposal at the stop frees them.
+        status = status with { State = HealthStatus.Error, Error = "The generation thread stopped; the instance is restarting." };
+        Environment.ExitCode = 1;
+        lifetime.StopApplication();
     }
 
     (LlamaModel, GenerationScheduler) Load(string path)
     {
+        if (!File.Exists(path)) throw new FileNotFoundException("The model file was not found.", path);
         var model = LlamaModel.Load(path);
         try
         {
@@ -61,7 +99,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 Threads = settings.Threads,
                 BatchSize = settings.BatchSize,
             };
-            return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger));
+            return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash));
         }
         catch
         {

@@ -4,34 +4,39 @@ namespace CustomGpt.ModelApi.Hosting;
 
 /// <summary>
 /// A model fetched over HTTPS at start (MODEL_URL, e.g. a GCS object's https URL), streamed to a
-/// temporary file, checked against MODEL_SHA256 when given, then renamed into the cache. A restart
-/// finds the verified file in the cache and skips the download.
+/// temporary file of its own, checked against MODEL_SHA256 when given, then renamed into a private
+/// cache folder with a stamp of its SHA-256. A restart re-hashes the cached file against the stamp
+/// (and MODEL_SHA256) before it trusts it. A download that cannot be verified at all (no checksum and
+/// no Content-Length) is used once and not cached.
 /// </summary>
-public sealed class UrlModelSource(Uri url, string? sha256, string cacheDirectory, HttpClient http, ILogger<UrlModelSource> logger) : IModelSource
+public sealed class UrlModelSource(Uri url, string? sha256, string cacheDirectory, HttpClient http, ILogger<UrlModelSource> logger) : IModelSource, IDisposable
 {
+    string? uncached;
+
     public async Task<string> ResolveAsync(IProgress<double> progress, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(cacheDirectory);
-        var target = Path.Combine(cacheDirectory, CacheName(url));
+        ModelCache.EnsurePrivateFolder(cacheDirectory);
+        var target = Path.Combine(cacheDirectory, ModelCache.FileName(url));
         var stamp = target + ".verified";
-        if (File.Exists(target) && (sha256 is null || IsStampedWith(stamp, sha256, new FileInfo(target).Length)))
+        if (await ModelCache.IsIntactAsync(target, stamp, sha256, cancellationToken))
         {
-            logger.LogInformation("Using the cached model {Path}", target);
+            logger.LogInformation("Using the cached model {Path} (SHA-256 checked)", target);
             progress.Report(1);
             return target;
         }
 
-        logger.LogInformation("Downloading the model from {Host}{Path}", url.Host, url.AbsolutePath);
-        var partial = target + ".partial";
+        logger.LogInformation("Downloading the model from {Url}", ModelCache.Redact(url));
+        // A name no other process uses, created exclusively: never follows a planted link, never shared.
+        var partial = $"{target}.{Guid.NewGuid():N}.partial";
         try
         {
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (!response.IsSuccessStatusCode)
-                throw new InvalidOperationException($"Downloading the model failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase} from {url.Host}.");
+                throw new ModelDownloadException($"Downloading the model failed: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
             var total = response.Content.Headers.ContentLength;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             await using (var source = await response.Content.ReadAsStreamAsync(cancellationToken))
-            await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+            await using (var file = new FileStream(partial, ModelCache.NewPrivateFile))
             {
                 var buffer = new byte[1 << 20];
                 long done = 0;
@@ -44,32 +49,35 @@ public sealed class UrlModelSource(Uri url, string? sha256, string cacheDirector
                     if (total > 0) progress.Report((double)done / total.Value);
                 }
                 if (total is long expected && done != expected)
-                    throw new InvalidOperationException($"Downloading the model failed: got {done} of {expected} bytes.");
+                    throw new ModelDownloadException($"Downloading the model failed: got {done} of {expected} bytes.");
             }
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (sha256 is not null && !actual.Equals(sha256, StringComparison.OrdinalIgnoreCase))
-                throw new InvalidOperationException($"The downloaded model's SHA-256 is {actual}, but MODEL_SHA256 expects {sha256.ToLowerInvariant()}; refusing to load it.");
-            File.Move(partial, target, overwrite: true);
-            await File.WriteAllTextAsync(stamp, $"{actual} {new FileInfo(target).Length}", cancellationToken);
+                throw new ModelDownloadException($"The downloaded model's SHA-256 is {actual}, but MODEL_SHA256 expects {sha256.ToLowerInvariant()}; refusing to load it.");
             progress.Report(1);
+            if (sha256 is null && total is null)
+            {
+                // Nothing says the file is whole: a cut connection looks like an end. Use it, do not keep it.
+                logger.LogWarning("The model download had no Content-Length and MODEL_SHA256 is not set: it is not cached. Set MODEL_SHA256 to cache it.");
+                uncached = partial;
+                return partial;
+            }
+            File.Move(partial, target, overwrite: true);
+            await ModelCache.StampAsync(stamp, actual, cancellationToken);
             return target;
         }
         finally
         {
-            if (File.Exists(partial)) File.Delete(partial);
+            if (partial != uncached && File.Exists(partial)) File.Delete(partial);
         }
     }
 
-    static bool IsStampedWith(string stamp, string sha256, long length) =>
-        File.Exists(stamp) && File.ReadAllText(stamp).Trim() is var text &&
-        text.Equals($"{sha256.ToLowerInvariant()} {length}", StringComparison.Ordinal);
-
-    /// <summary>The URL's file name, prefixed by a digest of the whole URL so two URLs never share a file.</summary>
-    static string CacheName(Uri url)
+    /// <summary>The unverified download is deleted when the service stops (llama.cpp has read it by then).</summary>
+    public void Dispose()
     {
-        var name = Path.GetFileName(url.AbsolutePath);
-        var safe = new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri)))[..12];
-        return $"{digest}-{(safe.Length > 0 ? safe : "model.gguf")}";
+        if (uncached is not null && File.Exists(uncached)) File.Delete(uncached);
     }
 }
+
+/// <summary>A download failure whose message is safe to show on the anonymous /health (no URL, no path).</summary>
+public sealed class ModelDownloadException(string message) : Exception(message);

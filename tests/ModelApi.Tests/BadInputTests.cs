@@ -34,7 +34,21 @@ public class BadInputTests(TinyServer fixture) : IClassFixture<TinyServer>
         { """{"stop":[""]}""", "stop" },
         { """{"stream":"yes"}""", "stream" },
         { """{"prompt":42}""", "prompt" },
+        // Valid as doubles, broken as the floats llama.cpp gets: 0 or a NaN-producing divisor.
+        { """{"top_p":1e-50}""", "top_p" },
+        { """{"repeat_penalty":1e-50}""", "repeat_penalty" },
+        { """{"temperature":1e-39}""", "temperature" },
     };
+
+    [Theory]
+    [InlineData("""{"messages":[null]}""", "messages[0]")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"},null]}""", "messages[1]")]
+    [InlineData("""{"messages":[{"role":"user"}]}""", "messages[0]")]
+    public async Task Null_chat_messages_get_a_400_naming_the_element(string body, string field)
+    {
+        using var response = await http.PostJsonAsync("/v1/chat/completions", body);
+        await AssertProblem(response, HttpStatusCode.BadRequest, field);
+    }
 
     [Theory]
     [MemberData(nameof(Invalid))]

@@ -38,7 +38,11 @@ public class ServerProcess : IDisposable
             if (at >= 0) listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Trim()));
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"{Path.GetFileName(dll)} exited early:\n{Output}"));
+        process.Exited += (_, _) =>
+        {
+            process.WaitForExit(); // the output read to its end: the reason it exited is its last lines
+            listening.TrySetException(new InvalidOperationException($"{Path.GetFileName(dll)} exited early:\n{Output}"));
+        };
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -49,8 +49,8 @@ public static class OpenAiApi
                     r.StreamOptions?.IncludeUsage == true ? new CompletionResponse(id, "text_completion", created, model, [], Usage(result)) : null),
                 error: ErrorEvent);
         }
-        var done = await job.Completion;
-        return TypedResults.Ok(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, done.Text, FinishReason(done))], Usage(done)));
+        return await GenerationStart.RespondAsync(job, http, done =>
+            TypedResults.Ok(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, done.Text, FinishReason(done))], Usage(done))));
     }
 
     static async Task<IResult> ChatCompletions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
@@ -58,8 +58,11 @@ public static class OpenAiApi
         var (r, error) = await JsonBody.ReadAsync<ChatCompletionRequest>(http.Request);
         if (error is not null) return error;
         if (r!.Messages is not { Count: > 0 } messages) return JsonBody.Invalid("messages", "'messages' must hold at least one message.");
-        if (messages.Any(m => string.IsNullOrEmpty(m.Role) || m.Content is null))
-            return JsonBody.Invalid("messages", "Each message needs a 'role' and a 'content' string.");
+        for (var i = 0; i < messages.Count; i++)
+        {
+            if (messages[i] is not { Role: { Length: > 0 }, Content: not null })
+                return JsonBody.Invalid($"messages[{i}]", $"'messages[{i}]' must be an object with a 'role' and a 'content' string.");
+        }
         if (OnlyOneChoice(r) is { } tooMany) return tooMany;
         var stream = r.Stream ?? false;
         var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
@@ -86,16 +89,15 @@ public static class OpenAiApi
                     r.StreamOptions?.IncludeUsage == true ? Chunk(new ChatDelta(null, null), null, Usage(result)) : null),
                 error: ErrorEvent);
         }
-        var done = await job.Completion;
-        return TypedResults.Ok(new ChatCompletionResponse(id, "chat.completion", created, model,
-            [new ChatChoice(0, new ChatMessageBody("assistant", done.Text), FinishReason(done))], Usage(done)));
+        return await GenerationStart.RespondAsync(job, http, done => TypedResults.Ok(new ChatCompletionResponse(id, "chat.completion", created, model,
+            [new ChatChoice(0, new ChatMessageBody("assistant", done.Text), FinishReason(done))], Usage(done))));
     }
 
     static IResult? OnlyOneChoice(OpenAiRequest r) =>
         r.N is null or 1 ? null : JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
 
     /// <summary>OpenAI's error shape, for a failure after the stream has started.</summary>
-    static ServerSentEvent ErrorEvent(Exception e) => new(null, new { error = new { message = e.Message, type = "server_error" } });
+    static ServerSentEvent ErrorEvent(Exception e) => new(null, new { error = new { message = e.Message, type = "server_error", code = (e as GenerationUnavailableException)?.Code } });
 
     /// <summary>The last chunk with the finish reason, the usage chunk when asked for, then OpenAI's end marker.</summary>
     static IEnumerable<ServerSentEvent> Closing(object last, object? usage)

@@ -1,0 +1,60 @@
+namespace CustomGpt.LlamaCpp.Tests;
+
+/// <summary>Disposing native objects while other threads still use them: the free waits for the calls
+/// in flight, and later calls throw ObjectDisposedException. Before, this was a SIGSEGV that took
+/// the whole test process down.</summary>
+public class DisposalTests(TinyModel tiny) : IClassFixture<TinyModel>
+{
+    [Fact]
+    public void A_model_disposed_while_other_threads_tokenize_never_crashes_the_process()
+    {
+        var text = string.Concat(Enumerable.Repeat("the quick brown fox jumps over a lazy dog. ", 2_000));
+        for (var round = 0; round < 5; round++)
+        {
+            var model = LlamaModel.Load(tiny.Path);
+            var completed = new int[4];
+            var errors = new Exception?[4];
+            var threads = Enumerable.Range(0, 4).Select(i => new Thread(() =>
+            {
+                try
+                {
+                    while (true) { Assert.NotEmpty(model.Tokenize(text)); Interlocked.Increment(ref completed[i]); }
+                }
+                catch (ObjectDisposedException)
+                {
+                    // the model is gone: a managed error, not freed memory
+                }
+                catch (Exception e)
+                {
+                    errors[i] = e;
+                }
+            })).ToArray();
+            foreach (var t in threads) t.Start();
+            // Dispose while every thread is inside or between native calls.
+            while (Enumerable.Range(0, 4).Any(i => Volatile.Read(ref completed[i]) == 0 && errors[i] is null)) Thread.Sleep(1);
+            model.Dispose();
+            foreach (var t in threads) t.Join();
+            Assert.All(errors, Assert.Null);
+        }
+    }
+
+    [Fact]
+    public void A_context_keeps_its_model_alive_and_calls_after_dispose_throw()
+    {
+        var model = LlamaModel.Load(tiny.Path);
+        var context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 64, Threads = 1, BatchSize = 32 });
+        using var batch = new TokenBatch(32);
+        var sampler = TokenSampler.Create(model, new SamplingOptions { Seed = 1 });
+        var token = model.Tokenize("the")[0];
+        model.Dispose(); // the context still holds the model: decoding goes on safely
+        batch.Add(token, 0, 0, wantLogits: true);
+        context.Decode(batch);
+        Assert.InRange(sampler.Sample(context, 0), 0, model.VocabSize - 1);
+
+        context.Dispose();
+        sampler.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => context.Decode(batch));
+        Assert.Throws<ObjectDisposedException>(() => context.ClearSequence(0));
+        Assert.Throws<ObjectDisposedException>(() => model.Tokenize("the"));
+    }
+}
