@@ -25,6 +25,7 @@ public sealed unsafe class LlamaModel : IDisposable
             var n = NativeMethods.llama_token_to_piece(Vocab, t, buffer, 256, 0, special: false);
             pieces[t] = n > 0 ? new ReadOnlySpan<byte>(buffer, n).ToArray() : [];
         }
+        LongestTokenBytes = Math.Max(1, pieces.Max(p => p.Length));
     }
 
     internal nint Ptr => handle.DangerousGetHandle();
@@ -33,6 +34,8 @@ public sealed unsafe class LlamaModel : IDisposable
     public string FilePath { get; }
     public int VocabSize { get; }
     public int BosToken { get; }
+    /// <summary>The longest token's text in UTF-8 bytes: no token covers more characters of a text than this.</summary>
+    public int LongestTokenBytes { get; }
     /// <summary>Tokens that end a generation (end-of-text, end-of-turn, ...).</summary>
     public IReadOnlyList<int> EndOfGenerationTokens { get; }
     public int TrainedContextLength => NativeMethods.llama_model_n_ctx_train(Ptr);

@@ -60,6 +60,9 @@ public static class OpenAiApi
         if (r!.Messages is not { Count: > 0 } messages) return JsonBody.Invalid("messages", "'messages' must hold at least one message.");
         if (messages.Any(m => string.IsNullOrEmpty(m.Role) || m.Content is null))
             return JsonBody.Invalid("messages", "Each message needs a 'role' and a 'content' string.");
+        var badRole = messages.Select((m, i) => (m.Role, i)).FirstOrDefault(m => !ChatRoles.Contains(m.Role!));
+        if (badRole.Role is not null)
+            return JsonBody.Invalid($"messages[{badRole.i}].role", $"'role' must be one of {string.Join(", ", ChatRoles)} (got '{Shorten(badRole.Role)}').");
         if (OnlyOneChoice(r) is { } tooMany) return tooMany;
         var stream = r.Stream ?? false;
         var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
@@ -90,6 +93,10 @@ public static class OpenAiApi
         return TypedResults.Ok(new ChatCompletionResponse(id, "chat.completion", created, model,
             [new ChatChoice(0, new ChatMessageBody("assistant", done.Text), FinishReason(done))], Usage(done)));
     }
+
+    static readonly string[] ChatRoles = ["system", "user", "assistant", "tool"];
+
+    static string Shorten(string text) => text.Length <= 32 ? text : text[..32] + "...";
 
     static IResult? OnlyOneChoice(OpenAiRequest r) =>
         r.N is null or 1 ? null : JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
