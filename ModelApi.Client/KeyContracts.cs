@@ -5,11 +5,11 @@ namespace CustomGpt.ModelApi.Client;
 // The key routes (/key/generate, /key/info, /key/list, /key/update, /key/delete): LiteLLM's names and
 // fields, so its users' scripts carry over. Master key only. Token counts are prompt + completion.
 
-/// <summary>POST /key/generate. Everything optional: a key with no limits that never expires.</summary>
-public sealed record KeyGenerateRequest
+/// <summary>What /key/generate and /key/update both take. Everything optional: a key with no limits that never expires.</summary>
+public abstract record KeySettings
 {
     public string? KeyAlias { get; init; }
-    /// <summary>"30s", "15m", "12h", "30d": the key expires this long after it is made.</summary>
+    /// <summary>"30s", "15m", "12h", "30d": the key expires this long from now.</summary>
     public string? Duration { get; init; }
     public long? RpmLimit { get; init; }
     public long? TpmLimit { get; init; }
@@ -20,22 +20,17 @@ public sealed record KeyGenerateRequest
     public JsonElement? Metadata { get; init; }
 }
 
+/// <summary>POST /key/generate.</summary>
+public sealed record KeyGenerateRequest : KeySettings;
+
 /// <summary>The new key. <see cref="Key"/> is the secret, shown this once; <see cref="KeyName"/> is how it is named afterwards.</summary>
 public sealed record KeyGenerateResponse(string Key, string KeyName, string? KeyAlias, DateTimeOffset? Expires,
     long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata);
 
 /// <summary>POST /key/update: the key (secret or key name) and the settings to change; absent fields stay as they are.</summary>
-public sealed record KeyUpdateRequest
+public sealed record KeyUpdateRequest : KeySettings
 {
     public string? Key { get; init; }
-    public string? KeyAlias { get; init; }
-    /// <summary>A new lifetime, counted from now.</summary>
-    public string? Duration { get; init; }
-    public long? RpmLimit { get; init; }
-    public long? TpmLimit { get; init; }
-    public long? TokenBudget { get; init; }
-    public IReadOnlyList<string>? Models { get; init; }
-    public JsonElement? Metadata { get; init; }
     /// <summary>True refuses the key (401 key_blocked) until it is set back to false.</summary>
     public bool? Blocked { get; init; }
 }

@@ -39,9 +39,10 @@ public static class KeyApi
 
     static async Task<IResult> Generate(HttpContext http, KeyDatabase database)
     {
-        var (r, error) = await JsonBody.ReadAsync<KeyGenerateRequest>(http.Request);
+        var (request, error) = await JsonBody.ReadAsync<KeyGenerateRequest>(http.Request);
         if (error is not null) return error;
-        if (Invalid(r!.KeyAlias, r.Duration, r.RpmLimit, r.TpmLimit, r.TokenBudget, r.Models, r.Metadata) is { } invalid) return invalid;
+        var r = request!;
+        if (Invalid(r) is { } invalid) return invalid;
         var (secret, keyId) = KeySecret.New();
         var now = DateTimeOffset.UtcNow;
         var key = new KeyRow
@@ -71,7 +72,7 @@ public static class KeyApi
         var (r, error) = await JsonBody.ReadAsync<KeyUpdateRequest>(http.Request);
         if (error is not null) return error;
         if (string.IsNullOrEmpty(r!.Key)) return JsonBody.Invalid("key", "'key' (the secret or the key name) is required.");
-        if (Invalid(r.KeyAlias, r.Duration, r.RpmLimit, r.TpmLimit, r.TokenBudget, r.Models, r.Metadata) is { } invalid) return invalid;
+        if (Invalid(r) is { } invalid) return invalid;
         if (await FindAsync(database, r.Key) is not { } row) return NotFound();
         row.KeyAlias = r.KeyAlias ?? row.KeyAlias;
         row.Expires = r.Duration is null ? row.Expires : ExpiresAt(r.Duration, DateTimeOffset.UtcNow);
@@ -98,13 +99,14 @@ public static class KeyApi
     }
 
     /// <summary>The checks /key/generate and /key/update share, each naming its field.</summary>
-    static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem? Invalid(string? alias, string? duration, long? rpm, long? tpm, long? budget, IReadOnlyList<string>? models, JsonElement? metadata)
+    static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem? Invalid(KeySettings r)
     {
+        var (alias, duration, models, metadata) = (r.KeyAlias, r.Duration, r.Models, r.Metadata);
         var errors = new Dictionary<string, string[]>();
         if (alias is { Length: 0 or > MaxAliasLength }) errors["key_alias"] = [$"'key_alias' must have 1 to {MaxAliasLength} characters."];
         if (duration is not null && KeyDuration.Parse(duration) is null)
             errors["duration"] = ["'duration' must be a whole number and s, m, h or d, e.g. \"30s\", \"15m\", \"12h\", \"30d\"."];
-        foreach (var (field, value) in new[] { ("rpm_limit", rpm), ("tpm_limit", tpm), ("token_budget", budget) })
+        foreach (var (field, value) in new[] { ("rpm_limit", r.RpmLimit), ("tpm_limit", r.TpmLimit), ("token_budget", r.TokenBudget) })
             if (value is < 1) errors[field] = [$"'{field}' must be at least 1 (leave it out for no limit)."];
         if (models is not null && (models.Count > MaxModels || models.Any(m => string.IsNullOrEmpty(m) || m.Length > MaxModelLength)))
             errors["models"] = [$"'models' may list up to {MaxModels} names of 1 to {MaxModelLength} characters."];

@@ -13,8 +13,8 @@ public class SharedDatabaseTests(PostgresServer postgres)
     public async Task Two_instances_sharing_PostgreSQL_enforce_one_rpm_limit_and_keep_no_secret()
     {
         var url = postgres.CreateDatabase();
-        using var a = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Keys.Master), ("DATABASE_URL", url)).ReadyAsync();
-        using var b = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Keys.Master), ("DATABASE_URL", url)).ReadyAsync();
+        using var a = await InstanceAsync(url);
+        using var b = await InstanceAsync(url);
         using var httpA = a.Client();
         using var httpB = b.Client();
         var key = await httpA.GenerateKeyAsync(new { key_alias = "shared", rpm_limit = 4 });
@@ -41,8 +41,8 @@ public class SharedDatabaseTests(PostgresServer postgres)
     public async Task Blocking_a_key_on_one_instance_is_seen_by_the_other_within_5_seconds()
     {
         var url = postgres.CreateDatabase();
-        using var a = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Keys.Master), ("DATABASE_URL", url)).ReadyAsync();
-        using var b = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Keys.Master), ("DATABASE_URL", url)).ReadyAsync();
+        using var a = await InstanceAsync(url);
+        using var b = await InstanceAsync(url);
         using var httpA = a.Client();
         using var httpB = b.Client();
         var key = await httpA.GenerateKeyAsync(new { key_alias = "eve" });
@@ -82,7 +82,7 @@ public class SharedDatabaseTests(PostgresServer postgres)
 
         // Later: a cluster of its own, stopped under a running instance, then started again.
         using var own = new PostgresServer();
-        using var later = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Keys.Master), ("DATABASE_URL", own.CreateDatabase())).ReadyAsync();
+        using var later = await InstanceAsync(own.CreateDatabase());
         using var client = later.Client();
         var key = await client.GenerateKeyAsync(new { rpm_limit = 1000 });
         Assert.Equal(HttpStatusCode.OK, (await client.GenerateWithAsync(key)).StatusCode);
@@ -97,6 +97,9 @@ public class SharedDatabaseTests(PostgresServer postgres)
         await Api.EventuallyAsync(() => client.GenerateWithAsync(key).Result.StatusCode == HttpStatusCode.OK, "the instance recovers with its database");
         await Api.EventuallyAsync(() => client.GetAsync("/health").Result.StatusCode == HttpStatusCode.OK, "/health is ready again");
     }
+
+    static Task<ModelApiProcess> InstanceAsync(string url) =>
+        new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Keys.Master), ("DATABASE_URL", url)).ReadyAsync();
 
     /// <summary>Every value of every table in the database, as text.</summary>
     async Task<List<string>> CellsAsync(string url)
