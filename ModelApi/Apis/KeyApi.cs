@@ -31,11 +31,23 @@ public static class KeyApi
         return app;
     }
 
-    static async ValueTask<object?> MasterOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        CallRecord.Of(context.HttpContext) is { IsMaster: true }
-            ? await next(context)
-            : CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.MasterKeyRequired, "Forbidden",
-                "Only the master key (MASTER_KEY) may manage keys.");
+    /// <summary>403 for anyone but the master key; 503 when the key database does not answer.</summary>
+    static async ValueTask<object?> MasterOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (CallRecord.Of(http) is not { IsMaster: true })
+            return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.MasterKeyRequired, "Forbidden", "Only the master key (MASTER_KEY) may manage keys.");
+        var database = http.RequestServices.GetRequiredService<KeyDatabase>();
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (KeyDatabase.IsOutage(e))
+        {
+            database.Failed(e);
+            return ModelUnavailable.Database(http, database.Problem);
+        }
+    }
 
     static async Task<IResult> Generate(HttpContext http, KeyDatabase database)
     {

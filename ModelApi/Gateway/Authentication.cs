@@ -25,31 +25,33 @@ public sealed class Authentication(RequestDelegate next, ModelApiSettings settin
             return;
         }
         var record = CallRecord.Of(http) ?? new CallRecord(http.TraceIdentifier);
+        KeyRow? key;
+        IResult? refusal;
         try
         {
-            var (key, refusal) = await IdentifyAsync(http, record);
+            (key, refusal) = await IdentifyAsync(http, record);
             refusal ??= await AdmitAsync(http, record, key);
-            if (refusal is not null)
-            {
-                await refusal.ExecuteAsync(http);
-                return;
-            }
-            if (key is not null) database.Answered();
-            try
-            {
-                await next(http);
-            }
-            finally
-            {
-                if (key is not null) await ChargeAsync(record, key);
-            }
         }
-        catch (Exception e) when (KeyDatabase.IsOutage(e) && !http.Response.HasStarted && database.Store is not null)
+        catch (Exception e) when (KeyDatabase.IsOutage(e) && database.Store is not null)
         {
             database.Failed(e);
             logger.LogError("Key database unavailable: {Reason}", database.Problem);
             record.Rejection = ProblemCodes.DatabaseUnavailable;
             await ModelUnavailable.Database(http, database.Problem).ExecuteAsync(http);
+            return;
+        }
+        if (refusal is not null)
+        {
+            await refusal.ExecuteAsync(http);
+            return;
+        }
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            if (key is not null) await ChargeAsync(record, key);
         }
     }
 
@@ -89,6 +91,7 @@ public sealed class Authentication(RequestDelegate next, ModelApiSettings settin
         if (subject is null) return null;
         var window = RateWindow.Now();
         var count = await database.Store!.AdmitAsync(subject, window);
+        database.Answered();
         if (Limits.Check(http, key, settings.RateLimitRpm, count, window) is not { } refusal) return null;
         record.Rejection = refusal.Code;
         return refusal.Result;

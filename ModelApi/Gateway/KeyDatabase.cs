@@ -23,7 +23,7 @@ public sealed class KeyDatabase(KeyStore? store)
 
     /// <summary>The exceptions that mean "the database did not answer", as opposed to a bug here.</summary>
     public static bool IsOutage(Exception e) =>
-        e is DbException or TimeoutException or SocketException or IOException or InvalidOperationException;
+        e is DbException or TimeoutException or SocketException or IOException;
 
     static string Reason(KeyStore? store, Exception e)
     {

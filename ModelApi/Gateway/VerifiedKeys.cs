@@ -21,6 +21,7 @@ public sealed class VerifiedKeys(KeyDatabase database)
         var hash = KeySecret.Hash(secret);
         if (cache.TryGetValue(hash, out var hit) && Stopwatch.GetElapsedTime(hit.At) < Fresh) return hit.Key;
         var key = await database.Store!.FindByHashAsync(hash);
+        database.Answered();
         if (cache.Count >= MaxEntries) cache.Clear();
         cache[hash] = (key, Stopwatch.GetTimestamp());
         return key;
