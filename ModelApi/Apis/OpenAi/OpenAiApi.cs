@@ -13,7 +13,8 @@ public static class OpenAiApi
 {
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible");
+        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         v1.MapGet("/models", Models).WithName("ListModels").WithSummary("The one model this service serves.");
         v1.MapPost("/completions", Completions).WithJsonBody<CompletionRequest>().Produces<CompletionResponse>()
             .ProducesValidationProblem().WithName("CreateCompletion").WithSummary("OpenAI-style text completion.");
