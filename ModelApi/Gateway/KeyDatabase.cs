@@ -33,37 +33,50 @@ public sealed class KeyDatabase(KeyStore? store)
     }
 }
 
-/// <summary>Creates the schema at start (retrying every 2 s while the database is unreachable) and
-/// forgets old minute counters once a minute.</summary>
+/// <summary>Creates the schema at start (before Kestrel listens, so a reachable database leaves no
+/// 503 window; then every 2 s while it is unreachable) and forgets old minute counters once a minute.</summary>
 public sealed class KeyDatabaseHost(KeyDatabase database, ILogger<KeyDatabaseHost> logger) : BackgroundService
 {
+    bool migrated;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (database.Store is not null) await StepAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (database.Store is not { } store) return;
-        var migrated = false;
+        if (database.Store is null) return;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                if (!migrated)
-                {
-                    await store.MigrateAsync(stoppingToken);
-                    migrated = true;
-                    logger.LogInformation("Key database ready ({Kind}).", store.Kind);
-                }
-                else
-                {
-                    await store.ForgetOldWindowsAsync(stoppingToken);
-                }
-                database.Answered();
-            }
-            catch (Exception e) when (KeyDatabase.IsOutage(e) && !stoppingToken.IsCancellationRequested)
-            {
-                database.Failed(e);
-                logger.LogError("Key database unavailable: {Reason}", database.Problem);
-            }
             try { await Task.Delay(migrated && database.Problem is null ? TimeSpan.FromMinutes(1) : TimeSpan.FromSeconds(2), stoppingToken); }
             catch (OperationCanceledException) { return; }
+            await StepAsync(stoppingToken);
+        }
+    }
+
+    async Task StepAsync(CancellationToken ct)
+    {
+        var store = database.Store!;
+        try
+        {
+            if (!migrated)
+            {
+                await store.MigrateAsync(ct);
+                migrated = true;
+                logger.LogInformation("Key database ready ({Kind}).", store.Kind);
+            }
+            else
+            {
+                await store.ForgetOldWindowsAsync(ct);
+            }
+            database.Answered();
+        }
+        catch (Exception e) when (KeyDatabase.IsOutage(e) && !ct.IsCancellationRequested)
+        {
+            database.Failed(e);
+            logger.LogError("Key database unavailable: {Reason}", database.Problem);
         }
     }
 }
