@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test of the repository: the same command CI runs (.ci/run).
 # Needs the .NET 10 SDK, Node/npm (the build fetches llama.cpp's libraries with npm) and,
-# for the browser tests, Debian's chromium (installed here when missing and we are root).
+# for the browser tests, Debian's chromium, and for the gateway tests Debian's postgresql (both
+# installed here when missing and we are root).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if ! command -v chromium >/dev/null 2>&1; then
+# chromium for the browser tests; postgresql for the gateway tests (they start a throwaway cluster).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing chromium for the browser tests..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing ${missing[*]} for the tests..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "chromium is missing: sudo apt-get install -y chromium (the browser tests need it)" >&2
+    echo "missing: sudo apt-get install -y ${missing[*]} (the browser and gateway tests need them)" >&2
     exit 1
   fi
 fi

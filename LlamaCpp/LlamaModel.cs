@@ -28,6 +28,7 @@ public sealed unsafe class LlamaModel : IDisposable
             var n = NativeMethods.llama_token_to_piece(vocab, t, buffer, 256, 0, special: false);
             pieces[t] = n > 0 ? new ReadOnlySpan<byte>(buffer, n).ToArray() : [];
         }
+        LongestTokenBytes = Math.Max(1, pieces.Max(p => p.Length));
     }
 
     /// <summary>Holds the model alive for one native call (see <see cref="HandleLease"/>).</summary>
@@ -39,6 +40,8 @@ public sealed unsafe class LlamaModel : IDisposable
     public string FilePath { get; }
     public int VocabSize { get; }
     public int BosToken { get; }
+    /// <summary>The longest token's text in UTF-8 bytes: no token covers more characters of a text than this.</summary>
+    public int LongestTokenBytes { get; }
     /// <summary>Tokens that end a generation (end-of-text, end-of-turn, ...).</summary>
     public IReadOnlyList<int> EndOfGenerationTokens { get; }
     public int TrainedContextLength { get { using var m = Lease(); return NativeMethods.llama_model_n_ctx_train(m.Ptr); } }

@@ -63,8 +63,9 @@ public static class HealthStatus
     public const string Error = "error";
 }
 
-/// <summary>GET /health: "loading" (503), "ok" (200) with the model, or "error" (503) with the reason.</summary>
-public sealed record HealthResponse(string Status, ModelInfo? Model = null, string? Error = null, double? Progress = null);
+/// <summary>GET /health: "loading" (503), "ok" (200) with the model, or "error" (503) with the reason
+/// (and a <see cref="ProblemCodes"/> code when the key database is unavailable).</summary>
+public sealed record HealthResponse(string Status, ModelInfo? Model = null, string? Error = null, double? Progress = null, string? Code = null);
 
 public sealed record ModelInfo(
     string Name,
@@ -75,11 +76,27 @@ public sealed record ModelInfo(
     long FileSizeBytes,
     long LoadMs);
 
-/// <summary>The "code" of a 503 problem: why the API cannot generate right now.</summary>
+/// <summary>The "code" of a problem: why the API cannot answer (503), or why the gateway turned a request away.</summary>
 public static class ProblemCodes
 {
     public const string Loading = "loading";
     public const string ModelFailed = "model_failed";
     public const string Busy = "busy";
     public const string ShuttingDown = "shutting_down";
+    /// <summary>503: the key database did not answer; nothing is let through unchecked.</summary>
+    public const string DatabaseUnavailable = "database_unavailable";
+    /// <summary>401: no key was sent.</summary>
+    public const string KeyMissing = "key_missing";
+    /// <summary>401: the key is not one this service knows (wrong, or deleted).</summary>
+    public const string KeyUnknown = "key_unknown";
+    public const string KeyExpired = "key_expired";
+    public const string KeyBlocked = "key_blocked";
+    /// <summary>403: only the master key may call this route.</summary>
+    public const string MasterKeyRequired = "master_key_required";
+    /// <summary>429: rpm_limit, tpm_limit or RATE_LIMIT_RPM reached for this minute (see Retry-After).</summary>
+    public const string RateLimited = "rate_limited";
+    /// <summary>429: the key's token_budget is spent.</summary>
+    public const string BudgetExceeded = "budget_exceeded";
+    /// <summary>413: the request body is larger than MAX_BODY_BYTES.</summary>
+    public const string BodyTooLarge = "body_too_large";
 }

@@ -1,6 +1,7 @@
 using CustomGpt.ModelApi.Apis;
 using CustomGpt.ModelApi.Apis.OpenAi;
 using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.
@@ -12,6 +13,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
 
 builder.Services.AddModelHost(settings);
+builder.AddGateway(settings);
 builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
@@ -19,16 +21,18 @@ builder.Services.AddCors();
 
 var app = builder.Build();
 
+app.UseAccessLog();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorsOrigins(settings.CorsOrigins);
-app.UseApiKey(settings.ApiKey);
+app.UseGatewayAuthentication();
 
 app.MapHealthApi();
 app.MapGenerateApi();
 app.MapTokenizeApi();
 app.MapMetricsApi();
 app.MapOpenAiApi();
+app.MapKeyApi();
 app.MapOpenApi(); // /openapi/v1.json
 
 app.Run();

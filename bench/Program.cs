@@ -2,7 +2,13 @@ using CustomGpt.Bench;
 using CustomGpt.LlamaCpp;
 
 // Usage: dotnet run -c Release --project bench [-- --threads N --tokens N --parallel N --rounds N --model PATH]
+//        dotnet run -c Release --project bench -- --gateway [--requests N]   (what keys and limits add per request)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
+if (args.Contains("--gateway"))
+{
+    await GatewayOverhead.RunAsync(Arg("--requests", 2000));
+    return;
+}
 var threads = Arg("--threads", Environment.ProcessorCount);
 var tokens = Arg("--tokens", 64);
 var parallel = Arg("--parallel", 4);

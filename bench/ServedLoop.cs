@@ -9,7 +9,7 @@ sealed class ServedLoop : IDisposable
 {
     readonly Process process;
 
-    public ServedLoop(string modelPath, int threads, int parallel)
+    public ServedLoop(string modelPath, int threads, int parallel, params (string Key, string Value)[] env)
     {
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ModelApi.dll")])
         {
@@ -21,6 +21,7 @@ sealed class ServedLoop : IDisposable
         info.Environment["THREADS"] = threads.ToString();
         info.Environment["PARALLEL"] = parallel.ToString();
         info.Environment["CONTEXT_SIZE"] = "2048";
+        foreach (var (key, value) in env) info.Environment[key] = value;
         var started = Stopwatch.GetTimestamp();
         process = Process.Start(info)!;
         var address = new TaskCompletionSource<string>();

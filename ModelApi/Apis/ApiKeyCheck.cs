@@ -4,33 +4,16 @@ using System.Text;
 namespace CustomGpt.ModelApi.Apis;
 
 /// <summary>
-/// With API_KEY set, every route but /health needs that key in X-API-Key or Authorization: Bearer.
-/// Keys are compared as SHA-256 digests in constant time, so timing reveals neither content nor length.
+/// Where a caller's key is read from (X-API-Key, or Authorization: Bearer) and how a secret from the
+/// environment (API_KEY, MASTER_KEY) is compared: as SHA-256 digests in constant time, so timing
+/// reveals neither content nor length. Gateway/Authentication decides what a key may do.
 /// </summary>
 public static class ApiKeyCheck
 {
     public const string HeaderName = "X-API-Key";
 
-    public static IApplicationBuilder UseApiKey(this IApplicationBuilder app, string? apiKey)
-    {
-        if (string.IsNullOrEmpty(apiKey)) return app;
-        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
-        return app.Use(async (http, next) =>
-        {
-            if (http.Request.Path.Equals("/health", StringComparison.OrdinalIgnoreCase) || IsValid(http.Request, expected))
-            {
-                await next(http);
-                return;
-            }
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            await TypedResults.Problem(
-                title: "Unauthorized",
-                detail: $"Send the API key in the '{HeaderName}' header or as 'Authorization: Bearer <key>'.",
-                statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(http);
-        });
-    }
-
-    static bool IsValid(HttpRequest request, byte[] expected)
+    /// <summary>The key the request carries, or null.</summary>
+    public static string? Presented(HttpRequest request)
     {
         string? presented = request.Headers[HeaderName];
         if (string.IsNullOrEmpty(presented))
@@ -38,7 +21,11 @@ public static class ApiKeyCheck
             string? authorization = request.Headers.Authorization;
             if (authorization?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true) presented = authorization[7..].Trim();
         }
-        if (string.IsNullOrEmpty(presented)) return false;
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), expected);
+        return string.IsNullOrEmpty(presented) ? null : presented;
     }
+
+    public static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    public static bool Matches(string? presented, byte[] expectedDigest) =>
+        presented is not null && CryptographicOperations.FixedTimeEquals(Digest(presented), expectedDigest);
 }

@@ -1,5 +1,6 @@
 using CustomGpt.LlamaCpp;
 using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
 
@@ -22,7 +23,12 @@ static class GenerationStart
         if (settings.LogPrompts) logger.LogInformation("Prompt: {Prompt}", generate.Prompt);
 
         var job = new GenerationJob(plan, streamDeltas: stream, http.RequestAborted);
-        if (scheduler.TryEnqueue(job)) return (job, null);
+        if (scheduler.TryEnqueue(job))
+        {
+            // The one place usage is taken from: the caller's key is charged what this job used.
+            CallRecord.Of(http)?.Track(job);
+            return (job, null);
+        }
         if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
         if (!scheduler.IsRunning) return (null, ModelUnavailable.For(host.Status, http));
         return (null, ModelUnavailable.Busy(http, scheduler.Parallel));

@@ -15,8 +15,11 @@ public static class HealthApi
         return app;
     }
 
-    static JsonHttpResult<HealthResponse> Health(ModelHost host)
+    static JsonHttpResult<HealthResponse> Health(ModelHost host, Gateway.KeyDatabase keys)
     {
+        // Fail closed: an instance that cannot check keys is not ready, whatever the model says.
+        if (keys.Problem is { } reason)
+            return TypedResults.Json(new HealthResponse(HealthStatus.Error, Error: reason, Code: ProblemCodes.DatabaseUnavailable), statusCode: StatusCodes.Status503ServiceUnavailable);
         var s = host.Status;
         return s.State == HealthStatus.Ok
             ? TypedResults.Json(new HealthResponse(HealthStatus.Ok, s.Info), statusCode: StatusCodes.Status200OK)

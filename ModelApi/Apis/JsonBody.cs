@@ -26,6 +26,12 @@ public static class JsonBody
                 ? (null, Invalid("body", "The body must be a JSON object."))
                 : (value, null);
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel stops reading at MAX_BODY_BYTES; say so instead of letting it become a 500.
+            return (null, CodedProblem.Of(StatusCodes.Status413PayloadTooLarge, ProblemCodes.BodyTooLarge, "The body is too large.",
+                $"Request bodies may be at most {request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize} bytes (MAX_BODY_BYTES)."));
+        }
         catch (JsonException e)
         {
             var field = FieldOf(e.Path);

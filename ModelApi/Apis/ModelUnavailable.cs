@@ -25,10 +25,13 @@ static class ModelUnavailable
     public static IResult From(GenerationUnavailableException e, HttpContext http) =>
         Problem(http, e.Code, e.RetryAfterSeconds, "Service unavailable", e.Message);
 
+    /// <summary>The key database did not answer: fail closed rather than let the request through unchecked.</summary>
+    public static IResult Database(HttpContext http, string? reason) =>
+        Problem(http, ProblemCodes.DatabaseUnavailable, retryAfterSeconds: 5, "The key database is unavailable.", reason ?? "See GET /health.");
+
     static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Problem(HttpContext http, string code, int retryAfterSeconds, string title, string detail)
     {
         http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status503ServiceUnavailable,
-            extensions: new Dictionary<string, object?> { ["code"] = code });
+        return CodedProblem.Of(StatusCodes.Status503ServiceUnavailable, code, title, detail);
     }
 }

@@ -13,6 +13,9 @@ public static class TokenizeApi
             .WithJsonBody<TokenizeRequest>()
             .Produces<TokenizeResponse>()
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("Tokenize")
             .WithSummary("Splits text into the model's tokens, as a prompt would be.");
         return app;

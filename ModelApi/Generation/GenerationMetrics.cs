@@ -24,12 +24,8 @@ public sealed class GenerationMetrics
     public string ToPrometheus(int active, int queued)
     {
         var sb = new StringBuilder();
-        void Family(string name, string type, string help, params (string Labels, long Value)[] samples)
-        {
-            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-            foreach (var (labels, value) in samples) sb.Append(name).Append(labels).Append(' ').Append(value).Append('\n');
-        }
+        void Family(string name, string type, string help, params (string Labels, long Value)[] samples) =>
+            PrometheusText.Family(sb, name, type, help, samples);
         Family("customgpt_requests_total", "counter", "Generation requests by outcome.",
             ("{outcome=\"completed\"}", Interlocked.Read(ref completed)),
             ("{outcome=\"cancelled\"}", Interlocked.Read(ref cancelled)),

@@ -41,6 +41,10 @@ public static class GenerationPlanner
         var stops = r.Stop ?? [];
         if (stops.Count > MaxStopSequences) Error("stop", $"'stop' may hold at most {MaxStopSequences} sequences.");
         else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {MaxStopLength} characters.");
+        // No token covers more than LongestTokenBytes characters, so a prompt longer than this cannot fit:
+        // say so from its length alone rather than spend CPU tokenizing megabytes.
+        if ((long)(r.Prompt?.Length ?? 0) > (long)contextSize * model.LongestTokenBytes)
+            Error("prompt", $"The prompt has {r.Prompt!.Length} characters; the context holds {contextSize} tokens of at most {model.LongestTokenBytes} characters each.");
         if (errors.Count > 0) return (null, errors);
 
         var prompt = model.Tokenize(r.Prompt ?? "", addSpecial: true);

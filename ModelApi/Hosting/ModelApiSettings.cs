@@ -31,6 +31,22 @@ public sealed record ModelApiSettings
     /// <summary>Prompt text appears in logs only when this is on.</summary>
     public bool LogPrompts { get; init; }
 
+    // Gateway: virtual keys, limits, access logs (README "Keys and limits").
+    /// <summary>The operator's key; when set, callers use virtual keys made with /key/generate.</summary>
+    public string? MasterKey { get; init; }
+    /// <summary>PostgreSQL for keys, usage and limit counters shared by several instances; null means SQLite.</summary>
+    public string? DatabaseUrl { get; init; }
+    /// <summary>The SQLite file used when no <see cref="DatabaseUrl"/> is set.</summary>
+    public string KeysDb { get; init; } = Path.Combine(AppContext.BaseDirectory, "data", "keys.db");
+    /// <summary>Requests per minute per client address for callers without a virtual key; null is no limit.</summary>
+    public int? RateLimitRpm { get; init; }
+    /// <summary>Take the client address from the first X-Forwarded-For hop (only behind a proxy that sets it).</summary>
+    public bool TrustForwardedFor { get; init; }
+    /// <summary>"json": one Cloud Logging JSON object per line; anything else is plain text.</summary>
+    public bool JsonLogs { get; init; }
+    /// <summary>Request bodies larger than this get 413.</summary>
+    public long MaxBodyBytes { get; init; } = 1 << 20;
+
     /// <summary>The model shipped in the repository, found from the app folder or the working directory.</summary>
     public static string DefaultModelPath()
     {
@@ -64,7 +80,7 @@ public sealed record ModelApiSettings
             Host = config["HOST"] is { Length: > 0 } host ? host : "127.0.0.1",
             ModelPath = config["MODEL_PATH"] is { Length: > 0 } path ? path : DefaultModelPath(),
             // Trimmed: a secret made with `echo` ends in a newline that no client sends.
-            ApiKey = config["API_KEY"]?.Trim() is { Length: > 0 } key ? key : null,
+            ApiKey = Secret(config["API_KEY"]),
             Threads = Int("THREADS", Environment.ProcessorCount, 1, 512),
             Parallel = Int("PARALLEL", 4, 1, 64),
             ContextSize = contextSize,
@@ -77,6 +93,13 @@ public sealed record ModelApiSettings
             ModelCacheDirectory = config["MODEL_CACHE_DIR"] is { Length: > 0 } cache ? cache : DefaultCacheDirectory,
             CorsOrigins = (config["CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ShutdownGrace = TimeSpan.FromSeconds(Int("SHUTDOWN_GRACE_SECONDS", 8, 0, 3600)),
+            MasterKey = Secret(config["MASTER_KEY"]),
+            DatabaseUrl = Secret(config["DATABASE_URL"]),
+            KeysDb = config["KEYS_DB"] is { Length: > 0 } keysDb ? keysDb.Trim() : Path.Combine(AppContext.BaseDirectory, "data", "keys.db"),
+            RateLimitRpm = string.IsNullOrWhiteSpace(config["RATE_LIMIT_RPM"]) ? null : Int("RATE_LIMIT_RPM", 0, 1, 1_000_000),
+            TrustForwardedFor = bool.TryParse(config["TRUST_FORWARDED_FOR"], out var forwarded) && forwarded,
+            JsonLogs = string.Equals(config["LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase),
+            MaxBodyBytes = Int("MAX_BODY_BYTES", 1 << 20, 1024, int.MaxValue),
         };
         // Each decode step carries one token of every generating sequence: they must fit in one batch.
         if (settings.Parallel > settings.BatchSize)
@@ -87,6 +110,9 @@ public sealed record ModelApiSettings
 
     /// <summary>Per user, so one user's cache folder is never another's (the cache must be private).</summary>
     static string DefaultCacheDirectory => Path.Combine(Path.GetTempPath(), "customgpt-models-" + Environment.UserName);
+
+    /// <summary>A secret as the environment holds it, without the newline `echo` leaves; empty means unset.</summary>
+    static string? Secret(string? raw) => string.IsNullOrWhiteSpace(raw) ? null : raw.Trim();
 
     static Uri? ParseModelUrl(string? raw, List<string> errors)
     {

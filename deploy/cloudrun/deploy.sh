@@ -18,7 +18,13 @@
 #                    version latest): passed with --set-secrets, the preferred way
 #   API_KEY          the key itself, passed as a plain environment variable when no secret is named
 #                    (visible to anyone who can read the service's configuration)
-#                    ACCESS=public needs one of the two.
+#   MASTER_KEY_SECRET     Secret Manager secret holding MASTER_KEY: callers then use virtual keys
+#                         made with /key/generate (README "Keys and limits")
+#   DATABASE_URL_SECRET   Secret Manager secret holding DATABASE_URL (PostgreSQL, e.g. Cloud SQL), so
+#                         every instance shares keys, usage and limits; without it each instance has
+#                         its own SQLite file and counts limits alone
+#   CLOUD_SQL_INSTANCE    PROJECT:REGION:INSTANCE, mounted at /cloudsql/ (--add-cloudsql-instances)
+#                    ACCESS=public needs API_KEY_SECRET, API_KEY or MASTER_KEY_SECRET.
 #   PARALLEL         sequences decoded together (default 4)
 #   MAX_QUEUE        requests that may wait for a sequence (default 12)
 #                    concurrency = PARALLEL + MAX_QUEUE: Cloud Run sends no more than ModelApi
@@ -62,8 +68,8 @@ whole MAX_INSTANCES "$max_instances"
 whole MIN_INSTANCES "$min_instances"
 case "$access" in
   public)
-    if [ -z "${API_KEY_SECRET:-}" ] && [ -z "${API_KEY:-}" ]; then
-      errors+=("ACCESS=public needs an API key: set API_KEY_SECRET=<Secret Manager secret> (preferred) or API_KEY=<key>; or ACCESS=private")
+    if [ -z "${API_KEY_SECRET:-}" ] && [ -z "${API_KEY:-}" ] && [ -z "${MASTER_KEY_SECRET:-}" ]; then
+      errors+=("ACCESS=public needs an API key: set API_KEY_SECRET=<Secret Manager secret> (preferred), API_KEY=<key> or MASTER_KEY_SECRET=<secret>; or ACCESS=private")
     fi ;;
   private) ;;
   *) errors+=("ACCESS='$access' must be public or private") ;;
@@ -94,17 +100,29 @@ deploy=(gcloud run deploy "$service"
   --min-instances="$min_instances"
   --max-instances="$max_instances")
 shown=("${deploy[@]}")
+# Secrets from Secret Manager, as NAME=secret:version (latest unless a version is given).
+secrets=()
+add_secret() { if [ -n "$2" ]; then local s=$2; [[ "$s" == *:* ]] || s+=":latest"; secrets+=("$1=$s"); fi; }
+add_secret API_KEY "${API_KEY_SECRET:-}"
+add_secret MASTER_KEY "${MASTER_KEY_SECRET:-}"
+add_secret DATABASE_URL "${DATABASE_URL_SECRET:-}"
 if [ -n "${API_KEY_SECRET:-}" ]; then
-  secret=$API_KEY_SECRET
-  [[ "$secret" == *:* ]] || secret+=":latest"
-  deploy+=(--set-env-vars="$env_vars" --set-secrets="API_KEY=$secret")
-  shown+=(--set-env-vars="$env_vars" --set-secrets="API_KEY=$secret")
+  deploy+=(--set-env-vars="$env_vars")
+  shown+=(--set-env-vars="$env_vars")
 elif [ -n "${API_KEY:-}" ]; then
   deploy+=(--set-env-vars="$env_vars,API_KEY=$API_KEY")
   shown+=(--set-env-vars="$env_vars,API_KEY=***")
 else
   deploy+=(--set-env-vars="$env_vars")
   shown+=(--set-env-vars="$env_vars")
+fi
+if [ ${#secrets[@]} -gt 0 ]; then
+  deploy+=(--set-secrets="$(IFS=,; echo "${secrets[*]}")")
+  shown+=(--set-secrets="$(IFS=,; echo "${secrets[*]}")")
+fi
+if [ -n "${CLOUD_SQL_INSTANCE:-}" ]; then
+  deploy+=(--add-cloudsql-instances="$CLOUD_SQL_INSTANCE")
+  shown+=(--add-cloudsql-instances="$CLOUD_SQL_INSTANCE")
 fi
 if [ "$access" = public ]; then access_flag=--allow-unauthenticated; else access_flag=--no-allow-unauthenticated; fi
 deploy+=("$access_flag")

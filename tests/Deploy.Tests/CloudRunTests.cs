@@ -9,7 +9,7 @@ public sealed class CloudRunTests
     const string Script = "deploy/cloudrun/deploy.sh";
 
     static readonly string[] Settings =
-        ["GCP_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCP_REGION", "SERVICE", "IMAGE", "ACCESS", "API_KEY", "API_KEY_SECRET",
+        ["GCP_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCP_REGION", "SERVICE", "IMAGE", "ACCESS", "API_KEY", "API_KEY_SECRET", "MASTER_KEY_SECRET", "DATABASE_URL_SECRET", "CLOUD_SQL_INSTANCE",
          "PARALLEL", "MAX_QUEUE", "THREADS", "MIN_INSTANCES", "MAX_INSTANCES", "MODEL_URL", "MODEL_SHA256"];
 
     const string Common = "gcloud run deploy customgpt-api --project=my-proj --region=europe-west1 " +
@@ -22,6 +22,16 @@ public sealed class CloudRunTests
         var (code, stdout, stderr) = Deploy(["--dry-run"], ("GCP_PROJECT", "my-proj"), ("GCP_REGION", "europe-west1"), ("API_KEY_SECRET", "customgpt-api-key"));
         Assert.True(code == 0, stderr);
         Assert.Equal(Common + " --set-secrets=API_KEY=customgpt-api-key:latest --allow-unauthenticated", stdout.Trim());
+    }
+
+    [Fact]
+    public void Dry_run_with_a_master_key_and_Cloud_SQL_takes_both_secrets_from_Secret_Manager()
+    {
+        var (code, stdout, stderr) = Deploy(["--dry-run"], ("GCP_PROJECT", "my-proj"), ("GCP_REGION", "europe-west1"),
+            ("MASTER_KEY_SECRET", "customgpt-master-key"), ("DATABASE_URL_SECRET", "customgpt-database-url:2"), ("CLOUD_SQL_INSTANCE", "my-proj:europe-west1:customgpt"));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(Common + " --set-secrets=MASTER_KEY=customgpt-master-key:latest,DATABASE_URL=customgpt-database-url:2" +
+            " --add-cloudsql-instances=my-proj:europe-west1:customgpt --allow-unauthenticated", stdout.Trim());
     }
 
     [Fact]

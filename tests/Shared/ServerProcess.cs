@@ -35,7 +35,8 @@ public class ServerProcess : IDisposable
             output.Enqueue(e.Data);
             const string marker = "Now listening on: ";
             var at = e.Data.IndexOf(marker, StringComparison.Ordinal);
-            if (at >= 0) listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Trim()));
+            // The address ends the line in plain logs, and at the closing quote in JSON logs (LOG_FORMAT=json).
+            if (at >= 0) listening.TrySetResult(new Uri(e.Data[(at + marker.Length)..].Split('"')[0].Trim()));
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
         process.Exited += (_, _) =>

@@ -13,7 +13,8 @@ public static class OpenAiApi
 {
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible");
+        var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
         v1.MapGet("/models", Models).WithName("ListModels").WithSummary("The one model this service serves.");
         v1.MapPost("/completions", Completions).WithJsonBody<CompletionRequest>().Produces<CompletionResponse>()
             .ProducesValidationProblem().WithName("CreateCompletion").WithSummary("OpenAI-style text completion.");
@@ -60,8 +61,10 @@ public static class OpenAiApi
         if (r!.Messages is not { Count: > 0 } messages) return JsonBody.Invalid("messages", "'messages' must hold at least one message.");
         for (var i = 0; i < messages.Count; i++)
         {
-            if (messages[i] is not { Role: { Length: > 0 }, Content: not null })
+            if (messages[i] is not { Role: { Length: > 0 } role, Content: not null })
                 return JsonBody.Invalid($"messages[{i}]", $"'messages[{i}]' must be an object with a 'role' and a 'content' string.");
+            if (!ChatRoles.Contains(role))
+                return JsonBody.Invalid($"messages[{i}].role", $"'role' must be one of {string.Join(", ", ChatRoles)} (got '{Shorten(role)}').");
         }
         if (OnlyOneChoice(r) is { } tooMany) return tooMany;
         var stream = r.Stream ?? false;
@@ -92,6 +95,10 @@ public static class OpenAiApi
         return await GenerationStart.RespondAsync(job, http, done => TypedResults.Ok(new ChatCompletionResponse(id, "chat.completion", created, model,
             [new ChatChoice(0, new ChatMessageBody("assistant", done.Text), FinishReason(done))], Usage(done))));
     }
+
+    static readonly string[] ChatRoles = ["system", "user", "assistant", "tool"];
+
+    static string Shorten(string text) => text.Length <= 32 ? text : text[..32] + "...";
 
     static IResult? OnlyOneChoice(OpenAiRequest r) =>
         r.N is null or 1 ? null : JsonBody.Invalid("n", "'n' must be 1: one completion per request.");

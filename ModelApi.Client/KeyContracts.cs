@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace CustomGpt.ModelApi.Client;
+
+// The key routes (/key/generate, /key/info, /key/list, /key/update, /key/delete): LiteLLM's names and
+// fields, so its users' scripts carry over. Master key only. Token counts are prompt + completion.
+
+/// <summary>What /key/generate and /key/update both take. Everything optional: a key with no limits that never expires.</summary>
+public abstract record KeySettings
+{
+    public string? KeyAlias { get; init; }
+    /// <summary>"30s", "15m", "12h", "30d": the key expires this long from now.</summary>
+    public string? Duration { get; init; }
+    public long? RpmLimit { get; init; }
+    public long? TpmLimit { get; init; }
+    /// <summary>Tokens the key may use over its whole life.</summary>
+    public long? TokenBudget { get; init; }
+    public IReadOnlyList<string>? Models { get; init; }
+    /// <summary>Any JSON object, kept with the key (who it is for, a ticket number...).</summary>
+    public JsonElement? Metadata { get; init; }
+}
+
+/// <summary>POST /key/generate.</summary>
+public sealed record KeyGenerateRequest : KeySettings;
+
+/// <summary>The new key. <see cref="Key"/> is the secret, shown this once; <see cref="KeyName"/> is how it is named afterwards.</summary>
+public sealed record KeyGenerateResponse(string Key, string KeyName, string? KeyAlias, DateTimeOffset? Expires,
+    long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata);
+
+/// <summary>POST /key/update: the key (secret or key name) and the settings to change; absent fields stay as they are.</summary>
+public sealed record KeyUpdateRequest : KeySettings
+{
+    public string? Key { get; init; }
+    /// <summary>True refuses the key (401 key_blocked) until it is set back to false.</summary>
+    public bool? Blocked { get; init; }
+}
+
+/// <summary>POST /key/delete: secrets or key names.</summary>
+public sealed record KeyDeleteRequest(IReadOnlyList<string>? Keys);
+
+public sealed record KeyDeleteResponse(IReadOnlyList<string> DeletedKeys);
+
+/// <summary>What a key has used. spend_tokens = prompt_tokens + completion_tokens.</summary>
+public sealed record KeyUsage(long Requests, long PromptTokens, long CompletionTokens, long SpendTokens, DateTimeOffset? LastUsed);
+
+/// <summary>A key's settings and usage; never its secret.</summary>
+public sealed record KeyInfo(string KeyName, string? KeyAlias, DateTimeOffset Created, DateTimeOffset? Expires, bool Blocked,
+    long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata, KeyUsage Usage);
+
+/// <summary>GET /key/info?key=...</summary>
+public sealed record KeyInfoResponse(string Key, KeyInfo Info);
+
+/// <summary>GET /key/list</summary>
+public sealed record KeyListResponse(IReadOnlyList<KeyInfo> Keys);

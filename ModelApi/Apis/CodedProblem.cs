@@ -1,0 +1,11 @@
+using CustomGpt.ModelApi.Client;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace CustomGpt.ModelApi.Apis;
+
+/// <summary>A problem-details body with a machine-readable "code" (<see cref="ProblemCodes"/>).</summary>
+static class CodedProblem
+{
+    public static ProblemHttpResult Of(int status, string code, string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status, extensions: new Dictionary<string, object?> { ["code"] = code });
+}

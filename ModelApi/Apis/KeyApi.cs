@@ -1,0 +1,151 @@
+using System.Text.Json;
+using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Gateway;
+
+namespace CustomGpt.ModelApi.Apis;
+
+/// <summary>
+/// Virtual keys, the way LiteLLM's proxy manages them: /key/generate, /key/info, /key/list,
+/// /key/update, /key/delete. Master key only (a virtual key gets 403). The secret is returned once
+/// by /key/generate; everything else names a key by its key name ("sk-" and its first characters).
+/// </summary>
+public static class KeyApi
+{
+    const int MaxAliasLength = 100, MaxModels = 32, MaxModelLength = 200, MaxMetadataChars = 4096;
+
+    public static IEndpointRouteBuilder MapKeyApi(this IEndpointRouteBuilder app)
+    {
+        var keys = app.MapGroup("/key").WithTags("Keys").AddEndpointFilter(MasterOnly)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        keys.MapPost("/generate", Generate).WithJsonBody<KeyGenerateRequest>().Produces<KeyGenerateResponse>().ProducesValidationProblem()
+            .WithName("GenerateKey").WithSummary("Makes a virtual key with optional alias, expiry and limits; the secret is shown only here.");
+        keys.MapGet("/info", Info).Produces<KeyInfoResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("KeyInfo").WithSummary("A key's settings and usage (?key= the secret or the key name).");
+        keys.MapGet("/list", List).Produces<KeyListResponse>()
+            .WithName("ListKeys").WithSummary("Every key's settings and usage, without secrets.");
+        keys.MapPost("/update", Update).WithJsonBody<KeyUpdateRequest>().Produces<KeyInfoResponse>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound).WithName("UpdateKey").WithSummary("Changes a key's alias, expiry or limits, or blocks and unblocks it.");
+        keys.MapPost("/delete", Delete).WithJsonBody<KeyDeleteRequest>().Produces<KeyDeleteResponse>().ProducesValidationProblem()
+            .WithName("DeleteKeys").WithSummary("Deletes keys (secrets or key names); they are refused from then on.");
+        return app;
+    }
+
+    /// <summary>403 for anyone but the master key; 503 when the key database does not answer.</summary>
+    static async ValueTask<object?> MasterOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (CallRecord.Of(http) is not { IsMaster: true })
+            return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.MasterKeyRequired, "Forbidden", "Only the master key (MASTER_KEY) may manage keys.");
+        var database = http.RequestServices.GetRequiredService<KeyDatabase>();
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (KeyDatabase.IsOutage(e))
+        {
+            database.Failed(e);
+            return ModelUnavailable.Database(http, database.Problem);
+        }
+    }
+
+    static async Task<IResult> Generate(HttpContext http, KeyDatabase database)
+    {
+        var (request, error) = await JsonBody.ReadAsync<KeyGenerateRequest>(http.Request);
+        if (error is not null) return error;
+        var r = request!;
+        if (Invalid(r) is { } invalid) return invalid;
+        var (secret, keyId) = KeySecret.New();
+        var now = DateTimeOffset.UtcNow;
+        var key = new KeyRow
+        {
+            KeyId = keyId, KeyHash = KeySecret.Hash(secret), KeyAlias = r.KeyAlias, Created = now.ToUnixTimeSeconds(),
+            Expires = ExpiresAt(r.Duration, now), RpmLimit = r.RpmLimit, TpmLimit = r.TpmLimit, TokenBudget = r.TokenBudget,
+            Models = Json(r.Models), Metadata = Json(r.Metadata),
+        };
+        await database.Store!.InsertAsync(key);
+        return TypedResults.Ok(new KeyGenerateResponse(secret, keyId, key.KeyAlias, Time(key.Expires), key.RpmLimit, key.TpmLimit,
+            key.TokenBudget, r.Models, r.Metadata));
+    }
+
+    static async Task<IResult> Info(string? key, KeyDatabase database)
+    {
+        if (string.IsNullOrEmpty(key)) return JsonBody.Invalid("key", "'key' (the secret or the key name) is required.");
+        return await FindAsync(database, key) is { } row
+            ? TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row)))
+            : NotFound();
+    }
+
+    static async Task<IResult> List(KeyDatabase database) =>
+        TypedResults.Ok(new KeyListResponse([.. (await database.Store!.ListAsync()).Select(InfoOf)]));
+
+    static async Task<IResult> Update(HttpContext http, KeyDatabase database, VerifiedKeys verified)
+    {
+        var (r, error) = await JsonBody.ReadAsync<KeyUpdateRequest>(http.Request);
+        if (error is not null) return error;
+        if (string.IsNullOrEmpty(r!.Key)) return JsonBody.Invalid("key", "'key' (the secret or the key name) is required.");
+        if (Invalid(r) is { } invalid) return invalid;
+        if (await FindAsync(database, r.Key) is not { } row) return NotFound();
+        row.KeyAlias = r.KeyAlias ?? row.KeyAlias;
+        row.Expires = r.Duration is null ? row.Expires : ExpiresAt(r.Duration, DateTimeOffset.UtcNow);
+        row.RpmLimit = r.RpmLimit ?? row.RpmLimit;
+        row.TpmLimit = r.TpmLimit ?? row.TpmLimit;
+        row.TokenBudget = r.TokenBudget ?? row.TokenBudget;
+        row.Models = r.Models is null ? row.Models : Json(r.Models);
+        row.Metadata = r.Metadata is null ? row.Metadata : Json(r.Metadata);
+        row.Blocked = r.Blocked is { } blocked ? (blocked ? 1 : 0) : row.Blocked;
+        await database.Store!.UpdateSettingsAsync(row);
+        verified.Forget(row.KeyHash);
+        return TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row)));
+    }
+
+    static async Task<IResult> Delete(HttpContext http, KeyDatabase database, VerifiedKeys verified)
+    {
+        var (r, error) = await JsonBody.ReadAsync<KeyDeleteRequest>(http.Request);
+        if (error is not null) return error;
+        if (r!.Keys is not { Count: > 0 } keys || keys.Any(string.IsNullOrEmpty))
+            return JsonBody.Invalid("keys", "'keys' must list at least one key (secret or key name).");
+        var deleted = await database.Store!.DeleteAsync([.. keys.Select(IdOf).Distinct()]);
+        foreach (var row in deleted) verified.Forget(row.KeyHash);
+        return TypedResults.Ok(new KeyDeleteResponse([.. deleted.Select(d => d.KeyId)]));
+    }
+
+    /// <summary>The checks /key/generate and /key/update share, each naming its field.</summary>
+    static Microsoft.AspNetCore.Http.HttpResults.ValidationProblem? Invalid(KeySettings r)
+    {
+        var (alias, duration, models, metadata) = (r.KeyAlias, r.Duration, r.Models, r.Metadata);
+        var errors = new Dictionary<string, string[]>();
+        if (alias is { Length: 0 or > MaxAliasLength }) errors["key_alias"] = [$"'key_alias' must have 1 to {MaxAliasLength} characters."];
+        if (duration is not null && KeyDuration.Parse(duration) is null)
+            errors["duration"] = ["'duration' must be a whole number and s, m, h or d, e.g. \"30s\", \"15m\", \"12h\", \"30d\"."];
+        foreach (var (field, value) in new[] { ("rpm_limit", r.RpmLimit), ("tpm_limit", r.TpmLimit), ("token_budget", r.TokenBudget) })
+            if (value is < 1) errors[field] = [$"'{field}' must be at least 1 (leave it out for no limit)."];
+        if (models is not null && (models.Count > MaxModels || models.Any(m => string.IsNullOrEmpty(m) || m.Length > MaxModelLength)))
+            errors["models"] = [$"'models' may list up to {MaxModels} names of 1 to {MaxModelLength} characters."];
+        if (metadata is { } m && (m.ValueKind != JsonValueKind.Object || m.GetRawText().Length > MaxMetadataChars))
+            errors["metadata"] = [$"'metadata' must be a JSON object of at most {MaxMetadataChars} characters."];
+        return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The request is not valid.");
+    }
+
+    static async Task<KeyRow?> FindAsync(KeyDatabase database, string key) =>
+        KeySecret.LooksLikeSecret(key) ? await database.Store!.FindByHashAsync(KeySecret.Hash(key)) : await database.Store!.FindByIdAsync(key);
+
+    /// <summary>A key name as given, or the name of a secret.</summary>
+    static string IdOf(string key) => KeySecret.LooksLikeSecret(key) ? KeySecret.IdOf(key) : key;
+
+    static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NotFound() =>
+        CodedProblem.Of(StatusCodes.Status404NotFound, ProblemCodes.KeyUnknown, "No such key", "No key has this secret or key name.");
+
+    static KeyInfo InfoOf(KeyRow k) => new(k.KeyId, k.KeyAlias, DateTimeOffset.FromUnixTimeSeconds(k.Created), Time(k.Expires), k.Blocked != 0,
+        k.RpmLimit, k.TpmLimit, k.TokenBudget,
+        k.Models is null ? null : JsonSerializer.Deserialize<string[]>(k.Models),
+        k.Metadata is null ? null : JsonSerializer.Deserialize<JsonElement>(k.Metadata),
+        new KeyUsage(k.Requests, k.PromptTokens, k.CompletionTokens, k.SpendTokens, Time(k.LastUsed)));
+
+    static long? ExpiresAt(string? duration, DateTimeOffset now) =>
+        duration is null ? null : (now + KeyDuration.Parse(duration)!.Value).ToUnixTimeSeconds();
+
+    static DateTimeOffset? Time(long? unixSeconds) => unixSeconds is { } s ? DateTimeOffset.FromUnixTimeSeconds(s) : null;
+
+    static string? Json<T>(T? value) => value is null ? null : JsonSerializer.Serialize(value);
+}

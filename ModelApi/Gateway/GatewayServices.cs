@@ -1,0 +1,33 @@
+using CustomGpt.ModelApi.Hosting;
+using Microsoft.Extensions.Logging.Console;
+
+namespace CustomGpt.ModelApi.Gateway;
+
+public static class GatewayServices
+{
+    /// <summary>The key database (when MASTER_KEY or RATE_LIMIT_RPM needs one), the key cache, metrics,
+    /// JSON logs when LOG_FORMAT=json, and the request body limit.</summary>
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder, ModelApiSettings settings)
+    {
+        var needsDatabase = settings.MasterKey is not null || settings.RateLimitRpm is not null;
+        KeyStore? store = !needsDatabase ? null
+            : settings.DatabaseUrl is { } url ? new PostgresKeyStore(DatabaseUrl.ToConnectionString(url))
+            : new SqliteKeyStore(settings.KeysDb);
+        builder.Services.AddSingleton(new KeyDatabase(store));
+        builder.Services.AddHostedService<KeyDatabaseHost>();
+        builder.Services.AddSingleton<VerifiedKeys>();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxBodyBytes);
+        if (settings.JsonLogs)
+        {
+            builder.Logging.AddConsole(o => o.FormatterName = CloudLoggingFormatter.Name)
+                .AddConsoleFormatter<CloudLoggingFormatter, ConsoleFormatterOptions>();
+        }
+        return builder;
+    }
+
+    /// <summary>The access log (outermost, so it sees every answer) comes first; authentication after CORS.</summary>
+    public static IApplicationBuilder UseAccessLog(this IApplicationBuilder app) => app.UseMiddleware<AccessLog>();
+
+    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app) => app.UseMiddleware<Authentication>();
+}

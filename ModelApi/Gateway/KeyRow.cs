@@ -1,0 +1,42 @@
+namespace CustomGpt.ModelApi.Gateway;
+
+/// <summary>One virtual key as stored: its settings and its usage. Times are Unix seconds (UTC).
+/// The secret itself is never stored, only its SHA-256 (<see cref="KeyHash"/>) and a short visible <see cref="KeyId"/>.</summary>
+public sealed class KeyRow
+{
+    /// <summary>"sk-" and the secret's first characters: enough to tell keys apart, useless to call with.</summary>
+    public string KeyId { get; set; } = "";
+    public string KeyHash { get; set; } = "";
+    public string? KeyAlias { get; set; }
+    public long Created { get; set; }
+    public long? Expires { get; set; }
+    /// <summary>0 or 1 (an integer in both databases).</summary>
+    public long Blocked { get; set; }
+    public long? RpmLimit { get; set; }
+    public long? TpmLimit { get; set; }
+    public long? TokenBudget { get; set; }
+    /// <summary>JSON array of model names, as given.</summary>
+    public string? Models { get; set; }
+    /// <summary>JSON object, as given.</summary>
+    public string? Metadata { get; set; }
+    public long Requests { get; set; }
+    public long PromptTokens { get; set; }
+    public long CompletionTokens { get; set; }
+    public long? LastUsed { get; set; }
+
+    public long SpendTokens => PromptTokens + CompletionTokens;
+
+    public bool IsExpired(long now) => Expires is { } at && at <= now;
+
+    /// <summary>How a person would name the key in a log line or on /metrics.</summary>
+    public string DisplayName => string.IsNullOrEmpty(KeyAlias) ? KeyId : KeyAlias;
+}
+
+/// <summary>What admitting one request into the current minute found: that minute's counts so far
+/// (this request included) and the key's lifetime token spend (null for a client address).</summary>
+public sealed class WindowCount
+{
+    public long Requests { get; set; }
+    public long Tokens { get; set; }
+    public long? Spend { get; set; }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CustomGpt.ModelApi.Hosting;
+using CustomGpt.Tests.Shared;
+
+namespace CustomGpt.Bench;
+
+/// <summary>
+/// What authentication and limits add to a request: the same cheap route (GET /v1/models) timed on
+/// an open ModelApi and with a virtual key that has rpm, tpm and budget limits (key lookup, one
+/// admission upsert, one usage charge), with SQLite and with PostgreSQL on loopback.
+/// </summary>
+static class GatewayOverhead
+{
+    const string Master = "bench-master-key";
+
+    public static async Task RunAsync(int requests)
+    {
+        var model = ModelApiSettings.DefaultModelPath();
+        Console.WriteLine($"gateway overhead: GET /v1/models, {requests} sequential requests each, after {requests / 10} to warm up");
+        double[] openTimes;
+        using (var open = new ServedLoop(model, 1, 1))
+            openTimes = await TimeAsync(open.Http, key: null, requests);
+        Report("open (no key)", openTimes, baseline: null);
+
+        var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-bench-").FullName, "keys.db");
+        using (var sqlite = new ServedLoop(model, 1, 1, ("MASTER_KEY", Master), ("KEYS_DB", db)))
+            Report("virtual key, SQLite", await TimeAsync(sqlite.Http, await KeyAsync(sqlite.Http), requests), openTimes);
+
+        using var postgres = new PostgresServer();
+        using (var pg = new ServedLoop(model, 1, 1, ("MASTER_KEY", Master), ("DATABASE_URL", postgres.CreateDatabase())))
+            Report("virtual key, PostgreSQL", await TimeAsync(pg.Http, await KeyAsync(pg.Http), requests), openTimes);
+    }
+
+    static async Task<string> KeyAsync(HttpClient http)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/key/generate")
+        {
+            Content = JsonContent.Create(new { key_alias = "bench", rpm_limit = 10_000_000, tpm_limit = 10_000_000, token_budget = 10_000_000 }),
+        };
+        request.Headers.Add("X-API-Key", Master);
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
+    /// <summary>Milliseconds per request, sorted.</summary>
+    static async Task<double[]> TimeAsync(HttpClient http, string? key, int requests)
+    {
+        var times = new List<double>(requests);
+        for (var i = 0; i < requests + requests / 10; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
+            if (key is not null) request.Headers.Add("X-API-Key", key);
+            var start = Stopwatch.GetTimestamp();
+            using var response = await http.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+            var ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            response.EnsureSuccessStatusCode();
+            if (i >= requests / 10) times.Add(ms);
+        }
+        return [.. times.Order()];
+    }
+
+    static void Report(string what, double[] sorted, double[]? baseline)
+    {
+        double P(double[] s, double q) => s[Math.Min(s.Length - 1, (int)(q * s.Length))];
+        var line = $"{what,-26}: p50 {P(sorted, 0.5),6:F3} ms   p99 {P(sorted, 0.99),6:F3} ms";
+        if (baseline is not null) line += $"   added: p50 {P(sorted, 0.5) - P(baseline, 0.5),6:F3} ms   p99 {P(sorted, 0.99) - P(baseline, 0.99),6:F3} ms";
+        Console.WriteLine(line);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text.Json;
+using CustomGpt.ModelApi.Client;
+
+namespace CustomGpt.ModelApi.Tests;
+
+/// <summary>The /key routes and what a key may do, on one storage (SQLite or PostgreSQL, see the classes below).</summary>
+public abstract class KeyLifecycleTests
+{
+    protected abstract (string Key, string Value)[] Storage();
+
+    [Fact]
+    public async Task A_key_is_made_used_listed_updated_blocked_and_deleted()
+    {
+        using var server = await new ApiServer(TestModels.Tiny, settings: Storage()).ReadyAsync();
+        var http = server.Http;
+        using var made = await http.CallAsync(Keys.Master, "POST", "/key/generate",
+            """{"key_alias":"alice","duration":"1h","rpm_limit":100,"metadata":{"team":"docs"},"models":["custom-gpt"]}""");
+        var generated = await made.ProblemAsync();
+        var secret = generated.GetProperty("key").GetString()!;
+        var name = generated.GetProperty("key_name").GetString()!;
+        Assert.Matches("^sk-[A-Za-z0-9_-]{43}$", secret);
+        Assert.StartsWith(name, secret, StringComparison.Ordinal);
+        Assert.True(generated.GetProperty("expires").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(59));
+
+        using var used = await http.GenerateWithAsync(secret, numChars: 4);
+        Assert.Equal(HttpStatusCode.OK, used.StatusCode);
+        var usage = (await used.ProblemAsync()).GetProperty("usage");
+        using var bearer = new HttpRequestMessage(HttpMethod.Post, "/tokenize") { Content = new StringContent("""{"text":"a"}""", System.Text.Encoding.UTF8, "application/json") };
+        bearer.Headers.Authorization = new("Bearer", secret);
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(bearer)).StatusCode);
+
+        var info = await http.InfoAsync(name);
+        Assert.Equal("alice", info.GetProperty("key_alias").GetString());
+        Assert.Equal("docs", info.GetProperty("metadata").GetProperty("team").GetString());
+        Assert.Equal(2, info.GetProperty("usage").GetProperty("requests").GetInt64());
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64(), info.GetProperty("usage").GetProperty("prompt_tokens").GetInt64());
+        Assert.Equal(usage.GetProperty("completion_tokens").GetInt64(), info.GetProperty("usage").GetProperty("completion_tokens").GetInt64());
+        Assert.Equal(name, (await http.InfoAsync(secret)).GetProperty("key_name").GetString());
+
+        using var list = await http.CallAsync(Keys.Master, "GET", "/key/list");
+        var listed = await list.Content.ReadAsStringAsync();
+        Assert.Contains(name, listed, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, listed, StringComparison.Ordinal);
+
+        using var updated = await http.CallAsync(Keys.Master, "POST", "/key/update", $$"""{"key":"{{name}}","key_alias":"alice-2","tpm_limit":5000}""");
+        Assert.Equal("alice-2", (await updated.ProblemAsync()).GetProperty("info").GetProperty("key_alias").GetString());
+        Assert.Equal(5000, (await http.InfoAsync(name)).GetProperty("tpm_limit").GetInt64());
+
+        await http.CallAsync(Keys.Master, "POST", "/key/update", $$"""{"key":"{{name}}","blocked":true}""");
+        using var blocked = await http.GenerateWithAsync(secret);
+        Assert.Equal(HttpStatusCode.Unauthorized, blocked.StatusCode);
+        Assert.Equal(ProblemCodes.KeyBlocked, await blocked.CodeAsync());
+        await http.CallAsync(Keys.Master, "POST", "/key/update", $$"""{"key":"{{name}}","blocked":false}""");
+        Assert.Equal(HttpStatusCode.OK, (await http.GenerateWithAsync(secret)).StatusCode);
+
+        using var deleted = await http.CallAsync(Keys.Master, "POST", "/key/delete", $$"""{"keys":["{{secret}}"]}""");
+        Assert.Equal(name, (await deleted.ProblemAsync()).GetProperty("deleted_keys")[0].GetString());
+        using var gone = await http.GenerateWithAsync(secret);
+        Assert.Equal(HttpStatusCode.Unauthorized, gone.StatusCode);
+        Assert.Equal(ProblemCodes.KeyUnknown, await gone.CodeAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await http.CallAsync(Keys.Master, "GET", "/key/info?key=" + name)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Missing_unknown_and_expired_keys_get_401_saying_which_without_echoing_the_key()
+    {
+        using var server = await new ApiServer(TestModels.Tiny, settings: Storage()).ReadyAsync();
+        var http = server.Http;
+        var shortLived = await http.GenerateKeyAsync(new { duration = "1s" });
+        await Task.Delay(TimeSpan.FromSeconds(2.1)); // let it expire (and the 2 s key cache forget it)
+        var made_up = "sk-" + new string('x', 43);
+        foreach (var (key, code) in new[] { (null, ProblemCodes.KeyMissing), (made_up, ProblemCodes.KeyUnknown), ("not-a-key", ProblemCodes.KeyUnknown), (shortLived, ProblemCodes.KeyExpired) })
+        {
+            using var response = await http.GenerateWithAsync(key!);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal(code, JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+            if (key is not null) Assert.DoesNotContain(key, body, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Key_routes_answer_only_the_master_key_and_virtual_keys_get_403()
+    {
+        using var server = await new ApiServer(TestModels.Tiny, settings: Storage()).ReadyAsync();
+        var http = server.Http;
+        var secret = await http.GenerateKeyAsync(new { key_alias = "bob" });
+        foreach (var (method, path, body) in new[]
+        {
+            ("POST", "/key/generate", "{}"), ("GET", "/key/info?key=" + secret, null), ("GET", "/key/list", null),
+            ("POST", "/key/update", $$"""{"key":"{{secret}}","blocked":true}"""), ("POST", "/key/delete", $$"""{"keys":["{{secret}}"]}"""),
+        })
+        {
+            using var response = await http.CallAsync(secret, method, path, body);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal(ProblemCodes.MasterKeyRequired, await response.CodeAsync());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await http.GenerateWithAsync(secret)).StatusCode); // untouched
+    }
+
+    [Fact]
+    public async Task Bad_key_settings_get_400_naming_the_field()
+    {
+        using var server = await new ApiServer(TestModels.Tiny, settings: Storage()).ReadyAsync();
+        foreach (var (body, field) in new[]
+        {
+            ("""{"duration":"3w"}""", "duration"), ("""{"rpm_limit":0}""", "rpm_limit"), ("""{"tpm_limit":-5}""", "tpm_limit"),
+            ("""{"token_budget":"lots"}""", "token_budget"), ("""{"metadata":"x"}""", "metadata"), ("""{"key_alias":""}""", "key_alias"),
+            ("""{"models":[""]}""", "models"),
+        })
+        {
+            using var response = await server.Http.CallAsync(Keys.Master, "POST", "/key/generate", body);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.True((await response.ProblemAsync()).GetProperty("errors").TryGetProperty(field, out _), body);
+        }
+        using var noKey = await server.Http.CallAsync(Keys.Master, "GET", "/key/info");
+        Assert.True((await noKey.ProblemAsync()).GetProperty("errors").TryGetProperty("key", out _));
+        using var unknown = await server.Http.CallAsync(Keys.Master, "POST", "/key/update", """{"key":"sk-nothing1","blocked":true}""");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var noKeys = await server.Http.CallAsync(Keys.Master, "POST", "/key/delete", """{"keys":[]}""");
+        Assert.True((await noKeys.ProblemAsync()).GetProperty("errors").TryGetProperty("keys", out _));
+    }
+}
+
+public sealed class KeyLifecycleOnSqliteTests : KeyLifecycleTests
+{
+    protected override (string Key, string Value)[] Storage() => Keys.OnSqlite();
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class KeyLifecycleOnPostgresTests(PostgresServer postgres) : KeyLifecycleTests
+{
+    protected override (string Key, string Value)[] Storage() => [("MASTER_KEY", Keys.Master), ("DATABASE_URL", postgres.CreateDatabase())];
+}
