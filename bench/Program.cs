@@ -3,10 +3,17 @@ using CustomGpt.LlamaCpp;
 
 // Usage: dotnet run -c Release --project bench [-- --threads N --tokens N --parallel N --rounds N --model PATH]
 //        dotnet run -c Release --project bench -- --gateway [--requests N]   (what keys and limits add per request)
+//        dotnet run -c Release --project bench -- --soak [--minutes N] [--clients N]   (mixed traffic, memory drift)
+//        dotnet run -c Release --project bench -- --fuzz [--bodies N] [--seed N]      (bad bodies on every route)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
     await GatewayOverhead.RunAsync(Arg("--requests", 2000));
+    return;
+}
+if (args.Contains("--soak") || args.Contains("--fuzz"))
+{
+    await SoakAndFuzz.RunAsync(args.Contains("--soak"), Arg("--minutes", 10), Arg("--clients", 8), Arg("--bodies", 1000), Arg("--seed", 1));
     return;
 }
 var threads = Arg("--threads", Environment.ProcessorCount);

@@ -41,6 +41,15 @@ sealed class ServedLoop : IDisposable
     public HttpClient Http { get; }
     public TimeSpan StartToReady { get; }
 
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Resident memory of the server process now (VmRSS), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+    }
+
     /// <summary>Peak resident memory of the server process (VmHWM), in MB.</summary>
     public double PeakRssMb()
     {

@@ -56,7 +56,7 @@ public class HealthTests
 
     [Theory]
     [InlineData(true, "not found")]
-    [InlineData(false, "could not load")]
+    [InlineData(false, "could not be loaded")]
     public async Task A_model_that_cannot_load_gives_error_health_and_the_process_stays_up(bool missing, string reason)
     {
         using var server = await new ApiServer(missing ? Path.Combine(TestModels.Directory, "missing.gguf") : TestModels.Corrupt).ReadyAsync();

@@ -23,6 +23,13 @@ public sealed class ModelDownloadTests : IAsyncLifetime
         files = builder.Build();
         files.MapGet("/models/tiny.gguf", () => { Interlocked.Increment(ref downloads); return Results.File(TestModels.Tiny, "application/octet-stream"); });
         files.MapGet("/models/broken.gguf", () => Results.StatusCode(StatusCodes.Status500InternalServerError));
+        // Written in chunks with no Content-Length: nothing but a checksum could tell a cut file from a whole one.
+        files.MapGet("/models/unsized.gguf", async (HttpContext c) =>
+        {
+            Interlocked.Increment(ref downloads);
+            c.Response.ContentType = "application/octet-stream";
+            await c.Response.Body.WriteAsync(await File.ReadAllBytesAsync(TestModels.Tiny));
+        });
         await files.StartAsync();
         baseUrl = files.Urls.First();
     }
@@ -78,5 +85,58 @@ public sealed class ModelDownloadTests : IAsyncLifetime
         var health = Api.Parse<HealthResponse>(await (await server.Http.GetAsync("/health")).Content.ReadAsStringAsync());
         Assert.Equal(HealthStatus.Error, health.Status);
         Assert.Contains("HTTP 500", health.Error);
+    }
+
+    [Fact]
+    public async Task A_cached_file_that_changed_since_it_was_verified_is_downloaded_again()
+    {
+        using (await Start("/models/tiny.gguf", Sha256).ReadyAsync()) { }
+        var cached = Directory.GetFiles(cache, "*.gguf").Single();
+        var bytes = await File.ReadAllBytesAsync(cached);
+        bytes[^1] ^= 0xFF; // same length, other content
+        await File.WriteAllBytesAsync(cached, bytes);
+
+        using var server = await Start("/models/tiny.gguf", Sha256).ReadyAsync();
+        Assert.Equal(HealthStatus.Ok, server.Host.Status.State);
+        Assert.Equal(2, downloads);
+    }
+
+    [Fact]
+    public async Task Without_a_checksum_a_file_planted_in_the_cache_is_not_trusted()
+    {
+        var url = new Uri(baseUrl + "/models/tiny.gguf");
+        await File.WriteAllBytesAsync(Path.Combine(cache, Hosting.ModelCache.FileName(url)), [.. "GGUF"u8, 3, 0, 0, 0, .. new byte[64]]);
+
+        using var server = await Start("/models/tiny.gguf").ReadyAsync();
+        Assert.Equal(HealthStatus.Ok, server.Host.Status.State);
+        Assert.Equal(1, downloads);
+    }
+
+    [Fact]
+    public async Task A_download_with_neither_length_nor_checksum_is_used_once_and_not_cached()
+    {
+        using (var first = await Start("/models/unsized.gguf").ReadyAsync())
+            Assert.Equal(HealthStatus.Ok, first.Host.Status.State);
+        Assert.Empty(Directory.GetFiles(cache)); // nothing kept that could be a cut-off file
+
+        using var second = await Start("/models/unsized.gguf").ReadyAsync();
+        Assert.Equal(HealthStatus.Ok, second.Host.Status.State);
+        Assert.Equal(2, downloads);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task The_cache_folder_is_private_and_a_linked_one_is_refused()
+    {
+        var folder = Path.Combine(cache, "private");
+        using (var server = await new ApiServer("unused.gguf", settings: [("MODEL_URL", baseUrl + "/models/tiny.gguf"), ("MODEL_CACHE_DIR", folder), ("MODEL_SHA256", Sha256)]).ReadyAsync())
+            Assert.Equal(HealthStatus.Ok, server.Host.Status.State);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+
+        var link = Path.Combine(cache, "link");
+        Directory.CreateSymbolicLink(link, folder);
+        using var linked = await new ApiServer("unused.gguf", settings: [("MODEL_URL", baseUrl + "/models/tiny.gguf"), ("MODEL_CACHE_DIR", link)]).ReadyAsync();
+        Assert.Equal(HealthStatus.Error, linked.Host.Status.State);
+        Assert.Contains("symbolic link", linked.Host.Status.Error);
     }
 }

@@ -72,6 +72,13 @@ public class ServerProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>Resident memory of the server process now (VmRSS), in bytes.</summary>
+    public long ResidentBytes()
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+    }
+
     /// <summary>Sends a POSIX signal, as a platform does when it stops a container.</summary>
     public void Signal(string name) => Process.Start("kill", ["-" + name, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
 

@@ -1,0 +1,32 @@
+using CustomGpt.Bench.Soak;
+
+namespace CustomGpt.Bench;
+
+/// <summary>The soak and fuzz runs against ModelApi with the repository's default model, one thread.</summary>
+static class SoakAndFuzz
+{
+    public static async Task RunAsync(bool soak, int minutes, int clients, int bodies, int seed)
+    {
+        using var served = new ServedLoop(CustomGpt.ModelApi.Hosting.ModelApiSettings.DefaultModelPath(), threads: 1, parallel: 4);
+        if (soak)
+        {
+            Console.WriteLine($"soak: {minutes} min, {clients} clients, default model, PARALLEL 4, 1 thread");
+            var r = await new SoakRun(served.Http, served.ResidentBytes, clients, seed).RunAsync(TimeSpan.FromMinutes(minutes), TimeSpan.FromSeconds(30));
+            Console.WriteLine($"requests                     : {r.Requests} ({r.Disconnects} streams left early on purpose)");
+            Console.WriteLine($"by status                    : {string.Join(", ", r.ByStatus.Select(s => $"{s.Key}: {s.Value}"))}");
+            Console.WriteLine($"5xx / dropped connections    : {r.ServerErrors} / {r.DroppedConnections}");
+            Console.WriteLine($"latency p50 / p99            : {r.P50Ms:F0} ms / {r.P99Ms:F0} ms");
+            Console.WriteLine($"resident memory after warm-up: {r.ResidentStartBytes / 1048576.0:F1} MB, at the end {r.ResidentEndBytes / 1048576.0:F1} MB ({r.ResidentDriftPercent:+0.0;-0.0} %)");
+        }
+        else
+        {
+            Console.WriteLine($"fuzz: {bodies} bodies per route, seed {seed}");
+            var r = await FuzzRun.RunAsync(served.Http, bodies, seed);
+            Console.WriteLine($"sent                         : {r.Sent}");
+            Console.WriteLine($"by status                    : {string.Join(", ", r.ByStatus.Select(s => $"{s.Key}: {s.Value}"))}");
+            foreach (var f in r.Findings.Take(20)) Console.WriteLine($"finding: {f.Route} body #{f.Index} (seed {seed}): {f.What}");
+        }
+        using var health = await served.Http.GetAsync("/health");
+        Console.WriteLine($"process survived / health    : {(!served.HasExited ? "yes" : "NO")} / {(int)health.StatusCode}");
+    }
+}
