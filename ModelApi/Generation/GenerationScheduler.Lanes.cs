@@ -1,0 +1,191 @@
+using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Client;
+
+namespace CustomGpt.ModelApi.Generation;
+
+// The scheduler thread's work on its lanes: admit waiting jobs, build and decode one batch, sample,
+// and end each job with exactly one of succeed, cancel or fail. Only the scheduler thread runs this.
+public sealed partial class GenerationScheduler
+{
+    void FailAll(Exception reason)
+    {
+        for (var lane = 0; lane < lanes.Length; lane++) if (lanes[lane] is { } job) Fail(lane, job, reason);
+    }
+
+    void Admit()
+    {
+        for (var lane = 0; lane < lanes.Length; lane++)
+        {
+            if (lanes[lane] is not null) continue;
+            while (queue.TryTake() is { } job)
+            {
+                if (job.Cancellation.IsCancellationRequested)
+                {
+                    Interlocked.Decrement(ref admitted);
+                    Metrics.Cancelled(0, 0);
+                    job.Cancel();
+                    continue;
+                }
+                try
+                {
+                    job.Sampler = TokenSampler.Create(model, job.Plan.Sampling);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.Decrement(ref admitted);
+                    Metrics.Failed();
+                    job.Fail(e);
+                    continue;
+                }
+                job.Lane = lane;
+                job.MarkPromptStarted();
+                lanes[lane] = job;
+                Interlocked.Increment(ref active);
+                break;
+            }
+        }
+    }
+
+    /// <summary>One decode over all active lanes. False when there was nothing to do.</summary>
+    bool Step()
+    {
+        batch.Clear();
+        var room = context.BatchSize;
+        // Generating lanes first: one token each keeps every stream moving (the constructor made sure they fit).
+        for (var lane = 0; lane < lanes.Length && room > 0; lane++)
+        {
+            if (lanes[lane] is not { PromptDone: true } job) continue;
+            if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
+            try
+            {
+                if (job.Position >= context.SequenceContextSize) SlideWindow(job);
+            }
+            catch (LlamaException e)
+            {
+                Fail(lane, job, e);
+                continue;
+            }
+            job.LogitsIndex = batch.Add(job.LastToken, job.Position++, lane, wantLogits: true);
+            room--;
+        }
+        // Then prompts, as much as fits; a long prompt continues in the next step.
+        for (var lane = 0; lane < lanes.Length && room > 0; lane++)
+        {
+            if (lanes[lane] is not { PromptDone: false } job) continue;
+            if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
+            var prompt = job.Plan.PromptTokens;
+            var take = Math.Min(room, prompt.Length - job.PromptCursor);
+            for (var i = 0; i < take; i++)
+            {
+                var last = job.PromptCursor + 1 == prompt.Length;
+                var index = batch.Add(prompt[job.PromptCursor++], job.Position++, lane, wantLogits: last);
+                if (last) job.LogitsIndex = index;
+            }
+            room -= take;
+        }
+        if (batch.Count == 0) return lanes.Any(j => j is not null);
+
+        try
+        {
+            context.Decode(batch);
+            Metrics.DecodeStep();
+        }
+        catch (LlamaException e)
+        {
+            logger.LogError(e, "Decode failed; failing the {Count} requests in the batch", lanes.Count(j => j is not null));
+            FailAll(e);
+            return true;
+        }
+
+        for (var lane = 0; lane < lanes.Length; lane++)
+        {
+            if (lanes[lane] is not { LogitsIndex: { } index } job) continue;
+            job.LogitsIndex = null;
+            try
+            {
+                var next = job.Sampler!.Sample(context, index);
+                job.OnTokenSampled();
+                Accept(lane, job, next);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One request's failure (a sampler, a stop-sequence scan) is that request's alone.
+                logger.LogError(e, "A generation failed after {Tokens} tokens", job.CompletionTokens);
+                Fail(lane, job, e);
+            }
+        }
+        return true;
+    }
+    void Accept(int lane, GenerationJob job, int token)
+    {
+        if (model.IsEndOfGeneration(token))
+        {
+            job.Emit(job.Output.Complete());
+            Succeed(lane, job, job.Output.FinishReason ?? FinishReasons.Eos);
+            return;
+        }
+        job.CompletionTokens++;
+        job.LastToken = token;
+        job.Emit(job.Output.Push(model.TokenBytes(token)));
+        if (job.Output.FinishReason is { } reason)
+        {
+            Succeed(lane, job, reason);
+        }
+        else if (job.CompletionTokens >= job.Plan.MaxTokens || (job.Position >= context.SequenceContextSize && !context.CanShift))
+        {
+            job.Emit(job.Output.Complete());
+            Succeed(lane, job, job.Output.FinishReason ?? FinishReasons.Length);
+        }
+    }
+
+    /// <summary>
+    /// A full sequence forgets the older half of what follows the start of its prompt, as llama-server's
+    /// context shift does: only reached when characters took more tokens than the request planned for.
+    /// </summary>
+    void SlideWindow(GenerationJob job)
+    {
+        var keep = Math.Min(job.Plan.PromptTokens.Length, context.SequenceContextSize / 4);
+        var discard = (job.Position - keep) / 2;
+        job.Position = context.ShiftSequence(job.Lane, job.Position, keep, discard);
+    }
+
+    void Succeed(int lane, GenerationJob job, string reason)
+    {
+        Release(lane, job);
+        Metrics.Completed(job.Plan.PromptTokens.Length, job.CompletionTokens);
+        job.Succeed(reason);
+        // Counts and timings only: prompt and output text stay out of the logs.
+        if (logger.IsEnabled(LogLevel.Information) && job.Completion.IsCompletedSuccessfully)
+        {
+            var r = job.Completion.Result;
+            logger.LogInformation("Generated {Tokens} tokens after a {PromptTokens}-token prompt ({Reason}): TTFT {Ttft} ms, {TokensPerSecond} tokens/s, {Total} ms",
+                r.Usage.CompletionTokens, r.Usage.PromptTokens, r.FinishReason, r.Timings.TtftMs, r.Timings.TokensPerSecond, r.Timings.TotalMs);
+        }
+    }
+
+    void Cancel(int lane, GenerationJob job)
+    {
+        Release(lane, job);
+        Metrics.Cancelled(job.PromptCursor, job.CompletionTokens);
+        job.Cancel();
+    }
+
+    void Fail(int lane, GenerationJob job, Exception error)
+    {
+        Release(lane, job);
+        Metrics.Failed();
+        job.Fail(error);
+    }
+
+    /// <summary>Frees the lane: its KV cells, its sampler and its place in the count.</summary>
+    void Release(int lane, GenerationJob job)
+    {
+        lanes[lane] = null;
+        job.LogitsIndex = null;
+        context.ClearSequence(lane);
+        job.Sampler?.Dispose();
+        job.Sampler = null;
+        Interlocked.Decrement(ref active);
+        Interlocked.Decrement(ref admitted);
+    }
+}
