@@ -22,6 +22,9 @@ public static unsafe class LlamaBackend
     /// <summary>The folder holding libllama and the ggml backends (the app's own folder).</summary>
     public static string LibraryDirectory { get; } = AppContext.BaseDirectory;
 
+    /// <summary>Whether the C heap was set to give large blocks back (glibc; see NativeHeap).</summary>
+    public static bool HeapTuned { get; private set; }
+
     /// <summary>Safe to call many times; the first call does the work.</summary>
     public static void EnsureInitialized(ILogger? log = null)
     {
@@ -30,6 +33,7 @@ public static unsafe class LlamaBackend
             if (log is not null) logger = log;
             if (initialized) return;
             NativeLibrary.SetDllImportResolver(typeof(LlamaBackend).Assembly, Resolve);
+            HeapTuned = NativeHeap.ReturnLargeBlocksToTheSystem();
             NativeMethods.llama_log_set(&OnLog, 0);
             // ggml picks the CPU variant (haswell, zen4, ...) from the folder, so load before any model.
             NativeMethods.ggml_backend_load_all_from_path(LibraryDirectory);

@@ -11,7 +11,11 @@ static class SoakAndFuzz
         if (soak)
         {
             Console.WriteLine($"soak: {minutes} min, {clients} clients, default model, PARALLEL 4, 1 thread");
+            using var done = new CancellationTokenSource();
+            var memory = MemoryEveryMinuteAsync(served, done.Token);
             var r = await new SoakRun(served.Http, served.ResidentBytes, clients, seed).RunAsync(TimeSpan.FromMinutes(minutes), TimeSpan.FromSeconds(30));
+            await done.CancelAsync();
+            await memory;
             Console.WriteLine($"requests                     : {r.Requests} ({r.Disconnects} streams left early on purpose)");
             Console.WriteLine($"by status                    : {string.Join(", ", r.ByStatus.Select(s => $"{s.Key}: {s.Value}"))}");
             Console.WriteLine($"5xx / dropped connections    : {r.ServerErrors} / {r.DroppedConnections}");
@@ -28,5 +32,24 @@ static class SoakAndFuzz
         }
         using var health = await served.Http.GetAsync("/health");
         Console.WriteLine($"process survived / health    : {(!served.HasExited ? "yes" : "NO")} / {(int)health.StatusCode}");
+    }
+
+    /// <summary>A line a minute: whether memory levels off or keeps climbing shows in the series, not in two points.</summary>
+    static async Task MemoryEveryMinuteAsync(ServedLoop served, CancellationToken ct)
+    {
+        var minute = 0;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromMinutes(1), ct);
+                var metrics = await served.Http.GetStringAsync("/metrics", ct);
+                double Mb(string name) => long.Parse(metrics.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1]) / 1048576.0;
+                Console.WriteLine($"minute {++minute,2}: resident {served.ResidentBytes() / 1048576.0:F1} MB, .NET heap {Mb("dotnet_gc_heap_bytes"):F1} MB, GC committed {Mb("dotnet_gc_committed_bytes"):F1} MB");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

@@ -58,3 +58,13 @@ public class DisposalTests(TinyModel tiny) : IClassFixture<TinyModel>
         Assert.Throws<ObjectDisposedException>(() => model.Tokenize("the"));
     }
 }
+
+public class NativeHeapTests
+{
+    [Fact]
+    public void Glibc_takes_the_fixed_mmap_threshold_so_large_native_buffers_go_back_to_the_system()
+    {
+        LlamaBackend.EnsureInitialized();
+        Assert.True(LlamaBackend.HeapTuned);
+    }
+}
