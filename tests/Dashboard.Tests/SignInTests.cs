@@ -32,6 +32,9 @@ public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeySta
         Assert.Contains("JS.", frames.ToString()); // the recorder did see the circuit's traffic
         Assert.All(await page.Context.CookiesAsync(), c => Assert.DoesNotContain(secret, c.Value)); // encrypted
 
+        await page.GotoAsync(new Uri(stack.Dashboard.Address, "keys").ToString()); // not for a virtual key
+        await Expect(page.GetByTestId("keys-disabled")).ToContainTextAsync("sign in with the master key");
+        await page.GotoAsync(stack.Dashboard.Address.ToString());
         await gpt.ById("signout").ClickAsync();
         await Expect(page.GetByTestId("signin-notice")).ToContainTextAsync("You signed out");
         await page.GotoAsync(stack.Dashboard.Address.ToString());
