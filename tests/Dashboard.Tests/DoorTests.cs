@@ -1,9 +1,11 @@
 using System.Net;
+using static Microsoft.Playwright.Assertions;
 
 namespace CustomGpt.Dashboard.Tests;
 
 /// <summary>A Dashboard that holds a key is a door to the API: it stays shut to the network unless the operator locks or opens it on purpose.</summary>
-public class DoorTests
+[Collection(BrowserCollection.Name)]
+public class DoorTests(Browser browser)
 {
     static readonly Uri NoApi = new($"http://127.0.0.1:{ServerProcess.FreePort()}");
 
@@ -39,5 +41,22 @@ public class DoorTests
         }
         Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses[..10]);
         Assert.Equal(HttpStatusCode.TooManyRequests, statuses[10]);
+    }
+
+    [Fact]
+    public async Task The_password_door_refuses_a_wrong_password_and_lets_the_right_one_use_the_held_key()
+    {
+        using var dashboard = new DashboardProcess(NoApi, "the-operators-key", ("DASHBOARD_PASSWORD", "open sesame"));
+        var page = await browser.NewPageAsync(dashboard.Address);
+        await page.GotoAsync(dashboard.Address.ToString());
+
+        await SignInPage.SubmitAsync(page, "open sesam");
+        await Expect(page.GetByTestId("signin-error")).ToHaveTextAsync("Wrong password.");
+        await SignInPage.SubmitAsync(page, "open sesame");
+        var gpt = new CustomGptPage(page);
+        await Expect(gpt.ById("signed-in-as")).ToContainTextAsync("dashboard password");
+        await Expect(gpt.ById("api-key")).ToHaveTextAsync("configured"); // the held key, never shown
+        Assert.DoesNotContain("the-operators-key", await page.ContentAsync());
+        await page.Context.CloseAsync();
     }
 }
