@@ -24,6 +24,7 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
 
         var erin = await browser.SignInAsync(stack.Dashboard.Address, secret);
         await erin.GenerateAsync();
+        await Expect(erin.ById("my-tokens")).Not.ToHaveTextAsync("0"); // her own usage, refreshed after the run
         var row = operatorPage.GetByTestId("keys-grid").Locator("tr", new() { HasText = "erin" });
         await operatorPage.GetByTestId("refresh-keys").ClickAsync();
         await Expect(row.GetByTestId("key-tokens")).Not.ToHaveTextAsync("0");
@@ -36,6 +37,7 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         await row.GetByTestId("unblock-key").ClickAsync();
         await SignInPage.SubmitAsync(erin.Page, secret);
         await Expect(erin.ById("signed-in-as")).ToContainTextAsync("erin");
+        await erin.SettledAsync();
 
         await row.GetByTestId("delete-key").ClickAsync();
         await operatorPage.Locator(".rz-dialog").GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete" }).ClickAsync(); // confirm

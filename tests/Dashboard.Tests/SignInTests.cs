@@ -55,6 +55,7 @@ public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeySta
         await Expect(bobPage.ById("signed-in-as")).ToContainTextAsync("bob");
         await Expect(bobPage.ById("my-tokens")).ToHaveTextAsync("0"); // alice's run is not on bob's key
 
+        await bobPage.SettledAsync();
         await stack.DeleteKeyAsync(bob);
         await bobPage.GenerateButton.ClickAsync();
         await Expect(bobPage.Page.GetByTestId("signin-notice")).ToContainTextAsync("ModelApi refused your key, so you were signed out");
