@@ -1,6 +1,7 @@
 using CustomGpt.Dashboard.BlazorScript;
 using CustomGpt.Dashboard.Components;
 using CustomGpt.Dashboard.Hosting;
+using CustomGpt.Dashboard.SignIn;
 using CustomGpt.ModelApi.Client;
 using Radzen;
 
@@ -9,26 +10,35 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 var settings = DashboardSettings.FromConfiguration(builder.Configuration);
 
 // PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
-if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
-    builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
+var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given.Split(';') : [$"http://{settings.Host}:{settings.Port}"];
+builder.WebHost.UseUrls(urls);
+if (ListenCheck.Refusal(settings, urls) is { } refusal)
+{
+    Console.Error.WriteLine(refusal);
+    return 2;
+}
 // Serves Radzen's _content/ files from the build output in any environment (a no-op after publish).
 builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddRadzenComponents();
 builder.Services.AddModelApiClient(settings.Api);
+builder.Services.AddDashboardSignIn(settings);
 
 var app = builder.Build();
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
+app.UseDashboardSignIn(settings);
 app.UseAntiforgery();
 
 app.MapBlazorScript();
 app.MapStaticAssets();
 app.MapDashboardHealth();
+app.MapSignOut();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to tests.</summary>
 public partial class Program;

@@ -15,10 +15,13 @@ static class ApiFailures
         var body = await ReadBodyAsync(response, ct);
         var title = body.Str("title");
         var detail = body.Str("detail");
-        ApiFailure Make(ApiFailureKind kind, string message) => new(kind, message) { StatusCode = status, RetryAfter = retryAfter };
+        var problemCode = body.Str("code");
+        ApiFailure Make(ApiFailureKind kind, string message) => new(kind, message) { StatusCode = status, RetryAfter = retryAfter, Code = problemCode };
 
         switch (response.StatusCode)
         {
+            case HttpStatusCode.Forbidden when problemCode == ProblemCodes.MasterKeyRequired:
+                return Make(ApiFailureKind.Unauthorized, "Only the master key (MASTER_KEY) may manage keys.");
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                 return Make(ApiFailureKind.Unauthorized, hasApiKey
                     ? "The API key was not accepted: check GPT_API_KEY."
@@ -32,10 +35,9 @@ static class ApiFailures
             case HttpStatusCode.ServiceUnavailable:
                 // /health says {"status": "loading"|"error"}; the other routes answer with problem details.
                 var state = body.Str("status");
-                var code = body.Str("code");
-                if (state == HealthStatus.Loading || code == ProblemCodes.Loading)
+                if (state == HealthStatus.Loading || problemCode == ProblemCodes.Loading)
                     return Make(ApiFailureKind.Loading, "The model is still loading (warming up); try again in a few seconds.");
-                if (state == HealthStatus.Error || code == ProblemCodes.ModelFailed)
+                if (state == HealthStatus.Error || problemCode == ProblemCodes.ModelFailed)
                     return Make(ApiFailureKind.ModelFailed, "The model could not be loaded: " + (body.Str("error") ?? detail ?? "no reason given") + ".");
                 return Make(ApiFailureKind.Busy, Busy(retryAfter));
             case >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest:

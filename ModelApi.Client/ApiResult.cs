@@ -34,6 +34,8 @@ public sealed record ApiFailure(ApiFailureKind Kind, string Message)
     public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
     /// <summary>For <see cref="ApiFailureKind.Busy"/> and <see cref="ApiFailureKind.Loading"/>: when to try again.</summary>
     public TimeSpan? RetryAfter { get; init; }
+    /// <summary>The problem's "code" (e.g. "key_blocked"), when the API gave one.</summary>
+    public string? Code { get; init; }
     /// <summary>The HTTP status, when there was a response.</summary>
     public int? StatusCode { get; init; }
 }

@@ -10,17 +10,27 @@ namespace CustomGpt.ModelApi.Client;
 /// A typed client for ModelApi. Every call returns a typed outcome (<see cref="ApiResult{T}"/> or a
 /// <see cref="GenerateStreamItem.Failed"/> item) instead of throwing; only the caller's own
 /// cancellation surfaces, as <see cref="OperationCanceledException"/>, and it also cancels the
-/// generation on the server (the connection is closed).
+/// generation on the server (the connection is closed). The key sent is the <see cref="IApiKeyProvider"/>'s
+/// when one is registered and has one, else <see cref="ModelApiClientOptions.ApiKey"/>.
 /// </summary>
-public sealed class ModelApiClient(HttpClient http, ModelApiClientOptions options)
+public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOptions options, IApiKeyProvider? keys = null)
 {
     public const string ApiKeyHeader = "X-API-Key";
 
     public ModelApiClientOptions Options => options;
 
+    /// <summary>The same client sending <paramref name="apiKey"/> instead, e.g. to check a key before anyone signs in with it.
+    /// Throws <see cref="InvalidOperationException"/> when the key would travel in clear text to another machine.</summary>
+    public ModelApiClient WithApiKey(string apiKey)
+    {
+        var fixedKey = options with { ApiKey = apiKey };
+        fixedKey.EnsureKeyTravelsSafely();
+        return new ModelApiClient(http, fixedKey);
+    }
+
     /// <summary>GET /health. Succeeds only when the model is ready; loading and load errors are failures.</summary>
     public Task<ApiResult<HealthResponse>> HealthAsync(CancellationToken ct = default) =>
-        SendAsync<HealthResponse>(() => WithKey(new HttpRequestMessage(HttpMethod.Get, options.Route("health"))), options.HealthTimeout, ct);
+        SendAsync<HealthResponse>(() => new HttpRequestMessage(HttpMethod.Get, options.Route("health")), options.HealthTimeout, ct);
 
     /// <summary>POST /generate and wait for the whole text.</summary>
     public Task<ApiResult<GenerateResponse>> GenerateAsync(GenerateRequest request, CancellationToken ct = default) =>
@@ -44,9 +54,10 @@ public sealed class ModelApiClient(HttpClient http, ModelApiClientOptions option
 
         var (response, failure) = await Guard<HttpResponseMessage>(async () =>
         {
+            var key = await AddKeyAsync(message, ct);
             var r = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (r.IsSuccessStatusCode) return (r, null);
-            using (r) return (null, await ApiFailures.FromResponseAsync(r, options.HasApiKey, timeout.Token));
+            using (r) return (null, await FailureAsync(r, key, timeout.Token));
         }, timeout, null, ct);
         if (failure is not null)
         {
@@ -117,8 +128,9 @@ public sealed class ModelApiClient(HttpClient http, ModelApiClientOptions option
         var (value, failure) = await Guard<T>(async () =>
         {
             using var message = create();
+            var key = await AddKeyAsync(message, ct);
             using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
-            if (!response.IsSuccessStatusCode) return (default, await ApiFailures.FromResponseAsync(response, options.HasApiKey, timeout.Token));
+            if (!response.IsSuccessStatusCode) return (default, await FailureAsync(response, key, timeout.Token));
             try
             {
                 var body = await response.Content.ReadFromJsonAsync<T>(ModelApiJson.Options, timeout.Token);
@@ -158,15 +170,24 @@ public sealed class ModelApiClient(HttpClient http, ModelApiClientOptions option
         }
     }
 
-    HttpRequestMessage Post<T>(string route, T body)
+    HttpRequestMessage Post<T>(string route, T body) =>
+        new(HttpMethod.Post, options.Route(route)) { Content = JsonContent.Create(body, options: ModelApiJson.Options) };
+
+    /// <summary>Adds the key for this call (the provider's, else the configured one); says where it came from.</summary>
+    async Task<KeySource> AddKeyAsync(HttpRequestMessage message, CancellationToken ct)
     {
-        var message = new HttpRequestMessage(HttpMethod.Post, options.Route(route)) { Content = JsonContent.Create(body, options: ModelApiJson.Options) };
-        return WithKey(message);
+        var provided = keys is null ? null : await keys.GetApiKeyAsync(ct);
+        var key = string.IsNullOrEmpty(provided) ? options.ApiKey : provided;
+        if (!string.IsNullOrEmpty(key)) message.Headers.TryAddWithoutValidation(ApiKeyHeader, key);
+        return !string.IsNullOrEmpty(provided) ? KeySource.Provider : string.IsNullOrEmpty(key) ? KeySource.None : KeySource.Options;
     }
 
-    HttpRequestMessage WithKey(HttpRequestMessage message)
+    async Task<ApiFailure> FailureAsync(HttpResponseMessage response, KeySource key, CancellationToken ct)
     {
-        if (options.HasApiKey) message.Headers.TryAddWithoutValidation(ApiKeyHeader, options.ApiKey);
-        return message;
+        var failure = await ApiFailures.FromResponseAsync(response, key != KeySource.None, ct);
+        if (key == KeySource.Provider && failure.StatusCode == 401) keys!.KeyRefused(failure);
+        return failure;
     }
+
+    enum KeySource { None, Options, Provider }
 }

@@ -2,9 +2,23 @@ using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.Dashboard.Hosting;
 
-/// <summary>Everything the Dashboard reads from the environment: PORT, HOST, GPT_API_URL, GPT_API_KEY.</summary>
+/// <summary>Everything the Dashboard reads from the environment: PORT, HOST, GPT_API_URL, GPT_API_KEY,
+/// GPT_MASTER_KEY, DASHBOARD_PASSWORD, DASHBOARD_PUBLIC, TRUST_FORWARDED_FOR.</summary>
 public sealed record DashboardSettings(int Port, string Host, ModelApiClientOptions Api)
 {
+    /// <summary>The operator's ModelApi master key: turns on the Keys page for everyone past the door, and is the
+    /// server-held key when GPT_API_KEY is unset (a private operator's Dashboard).</summary>
+    public string? MasterKey { get; init; }
+    /// <summary>When set, everyone signs in with this password and then uses the server-held key.</summary>
+    public string? Password { get; init; }
+    /// <summary>The operator states that a server-held key may be used by anyone who reaches the Dashboard.</summary>
+    public bool Public { get; init; }
+    /// <summary>Take the client address (for the sign-in rate limit) from X-Forwarded-For: only behind a proxy that sets it (Fly).</summary>
+    public bool TrustForwardedFor { get; init; }
+
+    /// <summary>A key held by the server on everyone's behalf (GPT_API_KEY, else GPT_MASTER_KEY): whoever passes the door uses it.</summary>
+    public bool HoldsKey => Api.HasApiKey;
+
     public static DashboardSettings FromConfiguration(IConfiguration config)
     {
         var rawPort = config["PORT"];
@@ -12,6 +26,25 @@ public sealed record DashboardSettings(int Port, string Host, ModelApiClientOpti
         if (!string.IsNullOrWhiteSpace(rawPort) && (!int.TryParse(rawPort, out port) || port is < 0 or > 65535))
             throw new InvalidOperationException($"Invalid configuration: PORT='{rawPort}' must be a whole number from 0 to 65535.");
         var host = config["HOST"] is { Length: > 0 } h ? h : "127.0.0.1";
-        return new DashboardSettings(port, host, ModelApiClientOptions.FromEnvironment(key => config[key]));
+        var api = ModelApiClientOptions.FromEnvironment(key => config[key]);
+        var master = Trimmed(config["GPT_MASTER_KEY"]);
+        if (master is not null && !api.HasApiKey) api = api with { ApiKey = master };
+        if (master is not null) (api with { ApiKey = master }).EnsureKeyTravelsSafely();
+        return new DashboardSettings(port, host, api)
+        {
+            MasterKey = master,
+            Password = Trimmed(config["DASHBOARD_PASSWORD"]),
+            Public = Flag(config, "DASHBOARD_PUBLIC"),
+            TrustForwardedFor = Flag(config, "TRUST_FORWARDED_FOR"),
+        };
     }
+
+    static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    static bool Flag(IConfiguration config, string name) => config[name]?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "false" or "0" => false,
+        "true" or "1" => true,
+        var other => throw new InvalidOperationException($"Invalid configuration: {name}='{other}' must be true or false."),
+    };
 }

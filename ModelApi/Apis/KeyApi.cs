@@ -6,7 +6,8 @@ namespace CustomGpt.ModelApi.Apis;
 
 /// <summary>
 /// Virtual keys, the way LiteLLM's proxy manages them: /key/generate, /key/info, /key/list,
-/// /key/update, /key/delete. Master key only (a virtual key gets 403). The secret is returned once
+/// /key/update, /key/delete. Master key only (a virtual key gets 403), except that a virtual key may
+/// read its own /key/info, as LiteLLM allows (the Dashboard shows each user their usage). The secret is returned once
 /// by /key/generate; everything else names a key by its key name ("sk-" and its first characters).
 /// </summary>
 public static class KeyApi
@@ -21,7 +22,8 @@ public static class KeyApi
         keys.MapPost("/generate", Generate).WithJsonBody<KeyGenerateRequest>().Produces<KeyGenerateResponse>().ProducesValidationProblem()
             .WithName("GenerateKey").WithSummary("Makes a virtual key with optional alias, expiry and limits; the secret is shown only here.");
         keys.MapGet("/info", Info).Produces<KeyInfoResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
-            .WithName("KeyInfo").WithSummary("A key's settings and usage (?key= the secret or the key name).");
+            .WithMetadata(OwnKeyAllowed.Instance)
+            .WithName("KeyInfo").WithSummary("A key's settings and usage (?key= the secret or the key name; a virtual key may leave it out for its own).");
         keys.MapGet("/list", List).Produces<KeyListResponse>()
             .WithName("ListKeys").WithSummary("Every key's settings and usage, without secrets.");
         keys.MapPost("/update", Update).WithJsonBody<KeyUpdateRequest>().Produces<KeyInfoResponse>().ProducesValidationProblem()
@@ -31,11 +33,17 @@ public static class KeyApi
         return app;
     }
 
-    /// <summary>403 for anyone but the master key; 503 when the key database does not answer.</summary>
+    /// <summary>Marks the route a virtual key may call about itself.</summary>
+    sealed class OwnKeyAllowed
+    {
+        public static readonly OwnKeyAllowed Instance = new();
+    }
+
+    /// <summary>403 for anyone but the master key (or a virtual key asking about itself); 503 when the key database does not answer.</summary>
     static async ValueTask<object?> MasterOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (CallRecord.Of(http) is not { IsMaster: true })
+        if (CallRecord.Of(http) is not { IsMaster: true } && !AsksAboutItself(http))
             return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.MasterKeyRequired, "Forbidden", "Only the master key (MASTER_KEY) may manage keys.");
         var database = http.RequestServices.GetRequiredService<KeyDatabase>();
         try
@@ -48,6 +56,11 @@ public static class KeyApi
             return ModelUnavailable.Database(http, database.Problem);
         }
     }
+
+    static bool AsksAboutItself(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<OwnKeyAllowed>() is not null
+        && CallRecord.Of(http)?.KeyId is { } own
+        && (string.IsNullOrEmpty(http.Request.Query["key"]) || IdOf(http.Request.Query["key"]!) == own);
 
     static async Task<IResult> Generate(HttpContext http, KeyDatabase database)
     {
@@ -68,8 +81,9 @@ public static class KeyApi
             key.TokenBudget, r.Models, r.Metadata));
     }
 
-    static async Task<IResult> Info(string? key, KeyDatabase database)
+    static async Task<IResult> Info(HttpContext http, string? key, KeyDatabase database)
     {
+        if (string.IsNullOrEmpty(key)) key = CallRecord.Of(http)?.KeyId; // a virtual key's own
         if (string.IsNullOrEmpty(key)) return JsonBody.Invalid("key", "'key' (the secret or the key name) is required.");
         return await FindAsync(database, key) is { } row
             ? TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row)))

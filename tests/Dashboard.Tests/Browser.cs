@@ -28,14 +28,20 @@ public sealed class Browser : IAsyncLifetime
     /// <summary>A fresh page (own context: own circuit, own clipboard permission), at a laptop size unless told.</summary>
     public async Task<IPage> OpenAsync(Uri address, int width = 1280, int height = 900)
     {
-        var context = await Chromium.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = address.GetLeftPart(UriPartial.Authority) });
-        context.SetDefaultTimeout(60_000); // a hang guard for a busy machine, not a timing assertion
-        var page = await context.NewPageAsync();
+        var page = await NewPageAsync(address, width, height);
         await page.GotoAsync(address.ToString());
         // Clicks before the interactive circuit is up are lost: wait for the page to say it is live.
         await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
         return page;
+    }
+
+    /// <summary>A blank page in a fresh context (own cookies, own circuit), allowed to use the clipboard of <paramref name="address"/>.</summary>
+    public async Task<IPage> NewPageAsync(Uri address, int width = 1280, int height = 900)
+    {
+        var context = await Chromium.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = address.GetLeftPart(UriPartial.Authority) });
+        context.SetDefaultTimeout(60_000); // a hang guard for a busy machine, not a timing assertion
+        return await context.NewPageAsync();
     }
 
     public async Task DisposeAsync()

@@ -17,6 +17,14 @@ public sealed class CustomGptPage(IPage page)
     public ILocator GenerateButton => ById("generate");
     public ILocator History => ById("history-item");
 
+    /// <summary>Waits until what the page asks of the API as it opens is done (connection test, own usage): a key
+    /// revoked after this is first used by the test's own next click.</summary>
+    public async Task SettledAsync()
+    {
+        await Expect(ConnectionStatus).ToHaveAttributeAsync("data-state", "ready");
+        await Expect(ById("my-tokens")).ToBeVisibleAsync();
+    }
+
     public async Task TestConnectionAsync(string expectedState)
     {
         await ById("test-connection").ClickAsync();

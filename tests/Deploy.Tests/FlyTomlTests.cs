@@ -56,16 +56,27 @@ public sealed class FlyTomlTests
     }
 
     [Fact]
-    public void Env_names_are_ones_the_Dashboard_reads_and_the_key_is_not_among_them()
+    public void Env_names_are_ones_the_Dashboard_reads_and_no_key_is_among_them()
     {
         var env = FlyToml.Env(fly);
-        Assert.Equal([ModelApiClientOptions.UrlVariable], env.Keys);
+        Assert.Equal([ModelApiClientOptions.UrlVariable, "TRUST_FORWARDED_FOR"], env.Keys);
         Assert.StartsWith("https://", env[ModelApiClientOptions.UrlVariable], StringComparison.Ordinal);
         Assert.Null(ModelApiClientOptions.FromEnvironment(k => env.GetValueOrDefault(k)).ApiKey);
-        // The key is a Fly secret (fly secrets set GPT_API_KEY=...), never a value in the file.
+        var settings = Repo.Read("Dashboard/Hosting/DashboardSettings.cs");
+        Assert.Contains("\"TRUST_FORWARDED_FOR\"", settings, StringComparison.Ordinal);
+
+        // Keys are Fly secrets, never values in the file; each secret named is one the Dashboard reads, and
+        // every way of giving it a key of its own locks it with DASHBOARD_PASSWORD (else it refuses to start on Fly).
         var text = Repo.Read("fly.toml");
-        Assert.DoesNotMatch(@"(?m)^\s*" + ModelApiClientOptions.KeyVariable + @"\s*=", text);
-        Assert.Contains("fly secrets set " + ModelApiClientOptions.KeyVariable + "=", text, StringComparison.Ordinal);
+        foreach (var name in new[] { ModelApiClientOptions.KeyVariable, "GPT_MASTER_KEY", "DASHBOARD_PASSWORD" })
+            Assert.DoesNotMatch(@"(?m)^\s*" + name + @"\s*=", text);
+        Assert.Contains("\"GPT_MASTER_KEY\"", settings, StringComparison.Ordinal);
+        Assert.Contains("\"DASHBOARD_PASSWORD\"", settings, StringComparison.Ordinal);
+        var setLines = text.Split('\n').Where(l => l.Contains("fly secrets set ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(setLines);
+        Assert.All(setLines, l => Assert.Contains("DASHBOARD_PASSWORD=", l, StringComparison.Ordinal));
+        Assert.Contains(setLines, l => l.Contains("GPT_MASTER_KEY=", StringComparison.Ordinal));
+        Assert.Contains(setLines, l => l.Contains(ModelApiClientOptions.KeyVariable + "=", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -90,12 +90,12 @@ public class ConnectionTests
     public void Options_come_from_GPT_API_URL_and_GPT_API_KEY_with_a_default_address()
     {
         var none = ModelApiClientOptions.FromEnvironment(_ => null);
-        var set = ModelApiClientOptions.FromEnvironment(k => k == "GPT_API_URL" ? "http://api.internal:9000/prefix" : k == "GPT_API_KEY" ? " k1 " : null);
+        var set = ModelApiClientOptions.FromEnvironment(k => k == "GPT_API_URL" ? "https://api.internal:9000/prefix" : k == "GPT_API_KEY" ? " k1 " : null);
 
         Assert.Equal(new Uri("http://localhost:8080"), none.BaseAddress);
         Assert.False(none.HasApiKey);
         Assert.Equal("k1", set.ApiKey);
-        Assert.Equal(new Uri("http://api.internal:9000/prefix/generate"), set.Route("generate"));
+        Assert.Equal(new Uri("https://api.internal:9000/prefix/generate"), set.Route("generate"));
         Assert.Throws<InvalidOperationException>(() => ModelApiClientOptions.FromEnvironment(k => k == "GPT_API_URL" ? "localhost:8080" : null));
     }
 }

@@ -31,4 +31,42 @@ public class VirtualKeyTests
         var wrong = await Clients.For(api.Address, key + "x").GenerateAsync(Clients.Request(1, 5));
         Assert.Equal(ApiFailureKind.Unauthorized, wrong.Failure?.Kind);
     }
+
+    [Fact]
+    public async Task The_key_routes_are_typed_and_a_key_provider_gives_each_call_its_key_and_hears_when_it_is_refused()
+    {
+        var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-client-keys-").FullName, "keys.db");
+        using var api = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Master), ("KEYS_DB", db)).ReadyAsync();
+        var master = Clients.For(api.Address, Master);
+        var made = await master.GenerateKeyAsync(new KeyGenerateRequest { KeyAlias = "fay", TokenBudget = 100_000 });
+        Assert.True(made.Succeeded, made.ToString());
+
+        var keys = new SignedInKey(made.Value.Key);
+        var fay = Clients.For(api.Address, apiKey: "not-this-one", keys: keys); // the provider's key wins
+        Assert.True((await fay.GenerateAsync(Clients.Request(1, 5))).Succeeded);
+        var own = await fay.KeyInfoAsync();
+        Assert.Equal("fay", own.Value?.Info.KeyAlias);
+        Assert.True(own.Value!.Info.Usage.SpendTokens > 0);
+        Assert.Contains((await master.ListKeysAsync()).Value!.Keys, k => k.KeyName == made.Value.KeyName && k.Usage.Requests > 0);
+
+        var notMaster = await fay.ListKeysAsync();
+        Assert.Equal("Only the master key (MASTER_KEY) may manage keys.", notMaster.Failure?.Message);
+        Assert.Empty(keys.Refused); // 403: the key is fine, the route is not for it
+
+        Assert.True((await master.UpdateKeyAsync(new KeyUpdateRequest { Key = made.Value.KeyName, Blocked = true })).Succeeded);
+        var blocked = await fay.TokenizeAsync("a");
+        Assert.Equal(ProblemCodes.KeyBlocked, blocked.Failure?.Code);
+        Assert.Equal(ProblemCodes.KeyBlocked, Assert.Single(keys.Refused).Code);
+        Assert.Equal([made.Value.KeyName], (await master.DeleteKeysAsync([made.Value.KeyName])).Value?.DeletedKeys);
+    }
+
+    /// <summary>One person's key, as a web app would give it per signed-in user.</summary>
+    sealed class SignedInKey(string key) : IApiKeyProvider
+    {
+        public List<ApiFailure> Refused { get; } = [];
+
+        public ValueTask<string?> GetApiKeyAsync(CancellationToken ct) => ValueTask.FromResult<string?>(key);
+
+        public void KeyRefused(ApiFailure failure) => Refused.Add(failure);
+    }
 }

@@ -81,14 +81,15 @@ public abstract class KeyLifecycleTests
     }
 
     [Fact]
-    public async Task Key_routes_answer_only_the_master_key_and_virtual_keys_get_403()
+    public async Task Key_routes_answer_only_the_master_key_and_virtual_keys_get_403_but_may_read_their_own_info()
     {
         using var server = await new ApiServer(TestModels.Tiny, settings: Storage()).ReadyAsync();
         var http = server.Http;
         var secret = await http.GenerateKeyAsync(new { key_alias = "bob" });
+        var other = await http.GenerateKeyAsync(new { key_alias = "carol" });
         foreach (var (method, path, body) in new[]
         {
-            ("POST", "/key/generate", "{}"), ("GET", "/key/info?key=" + secret, null), ("GET", "/key/list", null),
+            ("POST", "/key/generate", "{}"), ("GET", "/key/info?key=" + other, null), ("GET", "/key/list", null),
             ("POST", "/key/update", $$"""{"key":"{{secret}}","blocked":true}"""), ("POST", "/key/delete", $$"""{"keys":["{{secret}}"]}"""),
         })
         {
@@ -97,6 +98,13 @@ public abstract class KeyLifecycleTests
             Assert.Equal(ProblemCodes.MasterKeyRequired, await response.CodeAsync());
         }
         Assert.Equal(HttpStatusCode.OK, (await http.GenerateWithAsync(secret)).StatusCode); // untouched
+        foreach (var path in new[] { "/key/info", "/key/info?key=" + secret, "/key/info?key=" + secret[..11] })
+        {
+            using var own = await http.CallAsync(secret, "GET", path);
+            var info = (await own.ProblemAsync()).GetProperty("info");
+            Assert.Equal("bob", info.GetProperty("key_alias").GetString());
+            Assert.True(info.GetProperty("usage").GetProperty("requests").GetInt64() >= 1);
+        }
     }
 
     [Fact]

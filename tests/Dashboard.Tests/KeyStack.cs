@@ -1,0 +1,45 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace CustomGpt.Dashboard.Tests;
+
+/// <summary>ModelApi with MASTER_KEY on a fresh SQLite file, and a Dashboard with no key of its own: people sign in with theirs.</summary>
+public sealed class KeyStack : IAsyncLifetime
+{
+    public const string Master = "master-key-for-dashboard-tests";
+
+    public ModelApiProcess Api { get; private set; } = null!;
+    public DashboardProcess Dashboard { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-dashboard-keys-").FullName, "keys.db");
+        Api = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Master), ("KEYS_DB", db)).ReadyAsync();
+        Dashboard = new DashboardProcess(Api.Address);
+    }
+
+    /// <summary>POST /key/generate with the master key, straight to ModelApi: the new secret.</summary>
+    public async Task<string> NewKeyAsync(string alias)
+    {
+        using var response = await MasterCallAsync("key/generate", new { key_alias = alias });
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
+    public async Task DeleteKeyAsync(string secret) => (await MasterCallAsync("key/delete", new { keys = new[] { secret } })).Dispose();
+
+    async Task<HttpResponseMessage> MasterCallAsync(string route, object body)
+    {
+        using var http = new HttpClient { BaseAddress = Api.Address };
+        http.DefaultRequestHeaders.Add("X-API-Key", Master);
+        var response = await http.PostAsJsonAsync(route, body);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return response;
+    }
+
+    public Task DisposeAsync()
+    {
+        Dashboard?.Dispose();
+        Api?.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,50 @@
+using static Microsoft.Playwright.Assertions;
+
+namespace CustomGpt.Dashboard.Tests;
+
+/// <summary>The operator signs in with the master key and hands out, watches, blocks and deletes keys.</summary>
+[Collection(BrowserCollection.Name)]
+public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyStack>
+{
+    static KeysPageTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
+
+    [Fact]
+    public async Task A_created_key_is_shown_once_signs_in_and_generates_its_usage_appears_and_block_and_delete_take_effect()
+    {
+        var operatorPage = (await browser.SignInAsync(stack.Dashboard.Address, KeyStack.Master)).Page;
+        await operatorPage.GetByTestId("keys-link").ClickAsync();
+        await operatorPage.GetByTestId("new-key-alias").FillAsync("erin");
+        await operatorPage.GetByTestId("create-key").ClickAsync();
+        var secret = (await operatorPage.GetByTestId("new-key-secret").TextContentAsync())!.Trim();
+        Assert.StartsWith("sk-", secret);
+        await operatorPage.GetByTestId("copy-key").ClickAsync();
+        Assert.Equal(secret, await operatorPage.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        await operatorPage.GetByTestId("forget-key").ClickAsync();
+        await Expect(operatorPage.GetByTestId("new-key-secret")).ToHaveCountAsync(0); // shown once
+
+        var erin = await browser.SignInAsync(stack.Dashboard.Address, secret);
+        await erin.GenerateAsync();
+        await Expect(erin.ById("my-tokens")).Not.ToHaveTextAsync("0"); // her own usage, refreshed after the run
+        var row = operatorPage.GetByTestId("keys-grid").Locator("tr", new() { HasText = "erin" });
+        await operatorPage.GetByTestId("refresh-keys").ClickAsync();
+        await Expect(row.GetByTestId("key-tokens")).Not.ToHaveTextAsync("0");
+        await Expect(operatorPage.GetByTestId("tokens-chart")).ToBeVisibleAsync();
+
+        await row.GetByTestId("block-key").ClickAsync();
+        await Expect(row.GetByTestId("unblock-key")).ToBeVisibleAsync();
+        await erin.GenerateButton.ClickAsync();
+        await Expect(erin.Page.GetByTestId("signin-notice")).ToContainTextAsync("This key is blocked");
+        await row.GetByTestId("unblock-key").ClickAsync();
+        await SignInPage.SubmitAsync(erin.Page, secret);
+        await Expect(erin.ById("signed-in-as")).ToContainTextAsync("erin");
+        await erin.SettledAsync();
+
+        await row.GetByTestId("delete-key").ClickAsync();
+        await operatorPage.Locator(".rz-dialog").GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete" }).ClickAsync(); // confirm
+        await Expect(row).ToHaveCountAsync(0);
+        await erin.GenerateButton.ClickAsync();
+        await Expect(erin.Page.GetByTestId("signin-notice")).ToContainTextAsync("ModelApi does not know this key");
+        await operatorPage.Context.CloseAsync();
+        await erin.Page.Context.CloseAsync();
+    }
+}

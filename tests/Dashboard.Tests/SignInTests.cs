@@ -1,0 +1,68 @@
+using static Microsoft.Playwright.Assertions;
+
+namespace CustomGpt.Dashboard.Tests;
+
+/// <summary>The door: ModelApi wants keys, the Dashboard holds none, so each person signs in with their own.</summary>
+[Collection(BrowserCollection.Name)]
+public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeyStack>
+{
+    static SignInTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
+
+    [Fact]
+    public async Task A_wrong_key_is_refused_a_valid_key_signs_in_and_its_secret_never_reaches_the_browser_and_sign_out_forgets_it()
+    {
+        var secret = await stack.NewKeyAsync("dana");
+        var page = await browser.NewPageAsync(stack.Dashboard.Address);
+        var frames = SignInPage.RecordWebSockets(page);
+        await page.GotoAsync(stack.Dashboard.Address.ToString());
+
+        await SignInPage.SubmitAsync(page, secret + "x");
+        await Expect(page.GetByTestId("signin-error")).ToContainTextAsync("ModelApi does not know this key");
+        Assert.DoesNotContain(secret, await page.ContentAsync()); // what was typed is not echoed back
+
+        await SignInPage.SubmitAsync(page, secret);
+        var gpt = new CustomGptPage(page);
+        await Expect(gpt.ById("signed-in-as")).ToContainTextAsync("dana");
+        await gpt.TestConnectionAsync("ready");
+        await gpt.GenerateAsync();
+        await Expect(gpt.ById("my-tokens")).Not.ToHaveTextAsync("0");
+
+        Assert.DoesNotContain(secret, await page.ContentAsync());
+        lock (frames) Assert.DoesNotContain(secret, frames.ToString());
+        Assert.Contains("JS.", frames.ToString()); // the recorder did see the circuit's traffic
+        Assert.All(await page.Context.CookiesAsync(), c => Assert.DoesNotContain(secret, c.Value)); // encrypted
+
+        await page.GotoAsync(new Uri(stack.Dashboard.Address, "keys").ToString()); // not for a virtual key
+        await Expect(page.GetByTestId("keys-disabled")).ToContainTextAsync("sign in with the master key");
+        await page.GotoAsync(stack.Dashboard.Address.ToString());
+        await gpt.ById("signout").ClickAsync();
+        await Expect(page.GetByTestId("signin-notice")).ToContainTextAsync("You signed out");
+        await page.GotoAsync(stack.Dashboard.Address.ToString());
+        await Expect(page.GetByTestId("signin-page")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Two_people_see_their_own_usage_and_a_revoked_key_ends_its_session_at_the_next_request()
+    {
+        var (alice, bob) = (await stack.NewKeyAsync("alice"), await stack.NewKeyAsync("bob"));
+        var alicePage = await browser.SignInAsync(stack.Dashboard.Address, alice);
+        var bobPage = await browser.SignInAsync(stack.Dashboard.Address, bob);
+
+        await alicePage.GenerateAsync();
+        await Expect(alicePage.ById("signed-in-as")).ToContainTextAsync("alice");
+        await Expect(alicePage.ById("my-tokens")).Not.ToHaveTextAsync("0");
+        await Expect(bobPage.ById("signed-in-as")).ToContainTextAsync("bob");
+        await Expect(bobPage.ById("my-tokens")).ToHaveTextAsync("0"); // alice's run is not on bob's key
+
+        await bobPage.SettledAsync();
+        await stack.DeleteKeyAsync(bob);
+        await bobPage.GenerateButton.ClickAsync();
+        await Expect(bobPage.Page.GetByTestId("signin-notice")).ToContainTextAsync("ModelApi refused your key, so you were signed out");
+        await bobPage.Page.GotoAsync(stack.Dashboard.Address.ToString());
+        await Expect(bobPage.Page.GetByTestId("signin-page")).ToBeVisibleAsync(); // the cookie is gone too
+        await alicePage.GenerateAsync(); // alice goes on
+        await alicePage.Page.Context.CloseAsync();
+        await bobPage.Page.Context.CloseAsync();
+    }
+}
