@@ -16,7 +16,7 @@ public sealed class SoakRun(HttpClient http, Func<long> residentBytes, int clien
         IReadOnlyDictionary<int, int> ByStatus, int ServerErrors, int DroppedConnections, int Disconnects,
         double P50Ms, double P99Ms, long ResidentStartBytes, long ResidentEndBytes, int Requests)
     {
-        /// <summary>Growth of resident memory from after the warm-up to the end, in percent.</summary>
+        /// <summary>Growth of resident memory from the first to the last quarter of the run after warm-up, in percent.</summary>
         public double ResidentDriftPercent => ResidentStartBytes == 0 ? 0 : (ResidentEndBytes - ResidentStartBytes) * 100.0 / ResidentStartBytes;
     }
 
@@ -24,19 +24,27 @@ public sealed class SoakRun(HttpClient http, Func<long> residentBytes, int clien
     readonly ConcurrentBag<double> latencies = [];
     int dropped, disconnects;
 
-    /// <summary>Runs for <paramref name="duration"/>; memory is first read after <paramref name="warmUp"/> (caches filled, JIT done).</summary>
+    /// <summary>Runs for <paramref name="duration"/>. Memory is sampled every second after <paramref name="warmUp"/>
+    /// (caches filled, JIT done); start and end are the means of the first and last quarter of the samples,
+    /// so one garbage collection just before the end does not pass for a trend.</summary>
     public async Task<Report> RunAsync(TimeSpan duration, TimeSpan warmUp)
     {
         using var stop = new CancellationTokenSource(duration);
-        var started = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, clients).Select(c => Task.Run(() => ClientAsync(new Random(seed * 1000 + c), stop.Token))).ToArray();
         await Task.Delay(warmUp < duration ? warmUp : duration / 10);
-        var start = residentBytes();
+        var samples = new List<long>();
+        while (!stop.IsCancellationRequested)
+        {
+            samples.Add(residentBytes());
+            try { await Task.Delay(TimeSpan.FromSeconds(1), stop.Token); } catch (OperationCanceledException) { }
+        }
         await Task.WhenAll(workers);
+        samples.Add(residentBytes());
+        var quarter = Math.Max(1, samples.Count / 4);
         var sorted = latencies.Order().ToArray();
         double Percentile(double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
         return new Report(new SortedDictionary<int, int>(byStatus), byStatus.Where(s => s.Key >= 500).Sum(s => s.Value), dropped, disconnects,
-            Percentile(0.50), Percentile(0.99), start, residentBytes(), byStatus.Values.Sum() + dropped);
+            Percentile(0.50), Percentile(0.99), (long)samples.Take(quarter).Average(), (long)samples.TakeLast(quarter).Average(), byStatus.Values.Sum() + dropped);
     }
 
     async Task ClientAsync(Random random, CancellationToken stop)

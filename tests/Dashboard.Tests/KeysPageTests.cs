@@ -18,7 +18,14 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         var secret = (await operatorPage.GetByTestId("new-key-secret").TextContentAsync())!.Trim();
         Assert.StartsWith("sk-", secret);
         await operatorPage.GetByTestId("copy-key").ClickAsync();
-        Assert.Equal(secret, await operatorPage.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        // The copy runs after a round trip over the circuit: poll the clipboard (a hang guard, not a timing check).
+        var copied = "";
+        for (var i = 0; i < 200 && copied != secret; i++)
+        {
+            copied = await operatorPage.EvaluateAsync<string>("navigator.clipboard.readText()");
+            if (copied != secret) await Task.Delay(50);
+        }
+        Assert.Equal(secret, copied);
         await operatorPage.GetByTestId("forget-key").ClickAsync();
         await Expect(operatorPage.GetByTestId("new-key-secret")).ToHaveCountAsync(0); // shown once
 
