@@ -45,7 +45,8 @@ public static class FinishReasons
     public const string Eos = "eos";
 }
 
-public sealed record Usage(int PromptTokens, int CompletionTokens);
+/// <summary><c>cached_tokens</c>: prompt tokens reused from an earlier request (a shared prefix), not decoded again.</summary>
+public sealed record Usage(int PromptTokens, int CompletionTokens, int CachedTokens = 0);
 
 /// <summary>Where the time went. tokens_per_second counts generated tokens after the first.</summary>
 public sealed record Timings(double TtftMs, double PromptTokensPerSecond, double TokensPerSecond, double TotalMs);

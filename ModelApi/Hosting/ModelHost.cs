@@ -100,7 +100,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 Threads = settings.Threads,
                 BatchSize = settings.BatchSize,
             };
-            return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash));
+            return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash, settings.PromptCache));
         }
         catch
         {

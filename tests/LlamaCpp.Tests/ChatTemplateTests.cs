@@ -52,4 +52,14 @@ public sealed class ChatTemplateTests : IDisposable
         Assert.All(prompt.Parts, p => Assert.False(p.IsTemplate));
         Assert.Equal("system: be brief\nuser: the fox\nassistant:", string.Concat(prompt.Parts.Select(p => p.Text)));
     }
+
+    [Fact]
+    public void Removing_the_tail_of_a_sequence_is_checked_before_llama_cpp_sees_it()
+    {
+        using var context = LlamaContext.Create(chat, new ContextOptions { SequenceContextSize = 256, Sequences = 2, Threads = 1 });
+        Assert.Throws<LlamaException>(() => context.RemoveFrom(2, 0));
+        Assert.Throws<LlamaException>(() => context.RemoveFrom(0, -1));
+        Assert.Throws<LlamaException>(() => context.RemoveFrom(0, 257));
+        Assert.True(context.RemoveFrom(1, 10));
+    }
 }

@@ -107,7 +107,8 @@ public static class OpenAiApi
     // OpenAI has no "eos": the model stopping by itself is "stop" there.
     static string FinishReason(GenerationResult r) => r.FinishReason == FinishReasons.Length ? "length" : "stop";
 
-    static OpenAiUsage Usage(GenerationResult r) => new(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.Usage.PromptTokens + r.Usage.CompletionTokens);
+    static OpenAiUsage Usage(GenerationResult r) =>
+        new(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.Usage.PromptTokens + r.Usage.CompletionTokens, new PromptTokensDetails(r.Usage.CachedTokens));
 
     static string ModelName(ModelHost host) => host.Status.Info?.Name ?? "model";
 
