@@ -51,7 +51,7 @@ public static class GenerationPlanner
         else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {MaxStopLength} characters.");
         // No token covers more than LongestTokenBytes characters, so a prompt longer than this cannot fit:
         // say so from its length alone rather than spend CPU tokenizing megabytes.
-        var (promptField, what) = chat is null ? ("prompt", "The prompt") : (input.ChatField, $"'{input.ChatField}' with the template");
+        var (promptField, what) = chat is null ? ("prompt", "The prompt") : (input.ChatField, $"The conversation ('{input.ChatField}' and the new turn)");
         var promptChars = chat?.Length ?? r.Prompt?.Length ?? 0;
         if (promptChars > (long)contextSize * model.LongestTokenBytes)
             Error(promptField, $"{what} has {promptChars} characters; the context holds {contextSize} tokens of at most {model.LongestTokenBytes} characters each.");
