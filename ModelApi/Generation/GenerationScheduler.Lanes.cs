@@ -48,8 +48,8 @@ public sealed partial class GenerationScheduler
 
     /// <summary>
     /// The free lane whose cells share the longest prefix with the prompt, when that covers at least half
-    /// of it (as llama-server's slot similarity): else the least recently used lane, so a shared template
-    /// opening does not make one conversation overwrite another's cache.
+    /// of what the lane holds (the prompt goes on from it: the next turn of its conversation); else the
+    /// least recently used lane, so a shared template opening does not overwrite another conversation's cache.
     /// </summary>
     int BestLane(int[] prompt)
     {
@@ -61,7 +61,7 @@ public sealed partial class GenerationScheduler
             var shared = promptCache ? memories[lane].CommonPrefix(prompt) : 0;
             if (shared > bestShared) (best, bestShared) = (lane, shared);
         }
-        return bestShared * 2 >= prompt.Length ? best : oldest;
+        return bestShared > 0 && bestShared * 2 >= memories[best].Count ? best : oldest;
     }
 
     /// <summary>

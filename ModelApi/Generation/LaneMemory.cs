@@ -12,6 +12,9 @@ sealed class LaneMemory
     /// <summary>False once positions stopped matching tokens (a slid window) or the cells are unknown (a failure).</summary>
     public bool Trusted { get; private set; } = true;
 
+    /// <summary>How many prompt tokens the cells hold for reuse.</summary>
+    public int Count => tokens.Count;
+
     /// <summary>When the lane last took a job: among equal prefixes the least recently used lane is given up.</summary>
     public long LastUsed { get; set; }
 
