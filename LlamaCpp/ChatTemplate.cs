@@ -1,31 +1,70 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using CustomGpt.LlamaCpp.Native;
 
 namespace CustomGpt.LlamaCpp;
 
 public sealed record ChatMessage(string Role, string Content);
 
+/// <summary>A piece of a prompt: the chat template's own text, whose markers become the model's special
+/// tokens, or a message's content, which is always plain text (it can never become a control token).</summary>
+public readonly record struct PromptPart(string Text, bool IsTemplate);
+
+/// <summary>A conversation rendered for the model. <paramref name="Plain"/>: the model has no template
+/// (or one llama.cpp does not know), so the parts are "role: content" lines ending with "assistant:".</summary>
+public sealed record ChatPrompt(IReadOnlyList<PromptPart> Parts, bool Plain)
+{
+    public long Length => Parts.Sum(p => (long)p.Text.Length);
+}
+
 /// <summary>
 /// Turns chat messages into a prompt: the model's own template (GGUF tokenizer.chat_template) when
 /// llama.cpp knows it, otherwise plain "role: content" lines ending with "assistant:".
 /// </summary>
-public static unsafe class ChatTemplate
+public static unsafe partial class ChatTemplate
 {
     /// <summary>Where the plain format's reply should end: the next speaker's line.</summary>
     public const string PlainStop = "\nuser:";
 
-    public static (string Prompt, bool Plain) Format(LlamaModel model, IReadOnlyList<ChatMessage> messages)
+    // Each content is rendered as a slot marker (private-use characters no template alters), so the
+    // rendered text splits exactly into template text and the contents, which are put back as given.
+    [GeneratedRegex("\uE000([0-9]+)\uE001")]
+    private static partial Regex Slot();
+
+    public static ChatPrompt Format(LlamaModel model, IReadOnlyList<ChatMessage> messages)
     {
-        using (var m = model.Lease())
+        var slots = messages.Select((m, i) => m with { Content = $"\uE000{i}\uE001" }).ToArray();
+        if (Render(model, slots) is { } rendered) return new ChatPrompt(Split(rendered, messages), Plain: false);
+        var parts = new List<PromptPart>();
+        foreach (var m in messages) parts.Add(new PromptPart($"{m.Role}: {m.Content}\n", IsTemplate: false));
+        parts.Add(new PromptPart("assistant:", IsTemplate: false));
+        return new ChatPrompt(parts, Plain: true);
+    }
+
+    /// <summary>Whether the model carries a chat template that llama.cpp can apply.</summary>
+    public static bool IsAvailable(LlamaModel model) => Render(model, [new ChatMessage("user", "hi")]) is not null;
+
+    static string? Render(LlamaModel model, IReadOnlyList<ChatMessage> messages)
+    {
+        using var m = model.Lease();
+        // The template string belongs to the model: used only while the model is held.
+        var template = NativeMethods.llama_model_chat_template(m.Ptr, null);
+        return template == 0 ? null : Apply(template, messages);
+    }
+
+    static List<PromptPart> Split(string rendered, IReadOnlyList<ChatMessage> messages)
+    {
+        var parts = new List<PromptPart>();
+        var at = 0;
+        foreach (Match slot in Slot().Matches(rendered))
         {
-            // The template string belongs to the model: used only while the model is held.
-            var template = NativeMethods.llama_model_chat_template(m.Ptr, null);
-            if (template != 0 && Apply(template, messages) is { } prompt) return (prompt, false);
+            if (slot.Index > at) parts.Add(new PromptPart(rendered[at..slot.Index], IsTemplate: true));
+            parts.Add(new PromptPart(messages[int.Parse(slot.Groups[1].ValueSpan)].Content, IsTemplate: false));
+            at = slot.Index + slot.Length;
         }
-        var sb = new StringBuilder();
-        foreach (var m in messages) sb.Append(m.Role).Append(": ").Append(m.Content).Append('\n');
-        return (sb.Append("assistant:").ToString(), true);
+        if (at < rendered.Length) parts.Add(new PromptPart(rendered[at..], IsTemplate: true));
+        return parts;
     }
 
     static string? Apply(nint template, IReadOnlyList<ChatMessage> messages)

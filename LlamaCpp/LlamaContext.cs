@@ -92,6 +92,18 @@ public sealed class LlamaContext : IDisposable
         NativeMethods.llama_memory_seq_rm(memory, sequence, -1, -1);
     }
 
+    /// <summary>
+    /// Forgets a sequence's cells from <paramref name="position"/> on and keeps those before it (a prompt
+    /// prefix the next request shares). False when this model's memory cannot drop a part of a sequence.
+    /// </summary>
+    public bool RemoveFrom(int sequence, int position)
+    {
+        if ((uint)sequence >= (uint)MaxSequences) throw new LlamaException($"Sequence {sequence} is outside 0..{MaxSequences - 1}.");
+        if ((uint)position > (uint)SequenceContextSize) throw new LlamaException($"Position {position} is outside 0..{SequenceContextSize}.");
+        using var c = Lease();
+        return NativeMethods.llama_memory_seq_rm(memory, sequence, position, -1);
+    }
+
     /// <summary>Whether <see cref="ShiftSequence"/> works for this model (RoPE models: yes).</summary>
     public bool CanShift { get; }
 

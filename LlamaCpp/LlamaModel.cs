@@ -19,6 +19,7 @@ public sealed unsafe class LlamaModel : IDisposable
         vocab = NativeMethods.llama_model_get_vocab(handle.DangerousGetHandle());
         VocabSize = NativeMethods.llama_vocab_n_tokens(vocab);
         BosToken = NativeMethods.llama_vocab_bos(vocab);
+        AddsBos = NativeMethods.llama_vocab_get_add_bos(vocab);
         endsGeneration = [.. Enumerable.Range(0, VocabSize).Select(t => NativeMethods.llama_vocab_is_eog(vocab, t))];
         EndOfGenerationTokens = [.. Enumerable.Range(0, VocabSize).Where(t => endsGeneration[t])];
         pieces = new byte[VocabSize][];
@@ -40,6 +41,8 @@ public sealed unsafe class LlamaModel : IDisposable
     public string FilePath { get; }
     public int VocabSize { get; }
     public int BosToken { get; }
+    /// <summary>Whether prompts start with <see cref="BosToken"/> (tokenizer.ggml.add_bos_token).</summary>
+    public bool AddsBos { get; }
     /// <summary>The longest token's text in UTF-8 bytes: no token covers more characters of a text than this.</summary>
     public int LongestTokenBytes { get; }
     /// <summary>Tokens that end a generation (end-of-text, end-of-turn, ...).</summary>
@@ -83,7 +86,22 @@ public sealed unsafe class LlamaModel : IDisposable
     public bool IsEndOfGeneration(int token) => (uint)token < (uint)endsGeneration.Length && endsGeneration[token];
 
     /// <summary>Text to token ids. Control tokens in user text are treated as plain text, never parsed.</summary>
-    public int[] Tokenize(string text, bool addSpecial = true)
+    public int[] Tokenize(string text, bool addSpecial = true) => Tokenize(text, addSpecial, parseSpecial: false);
+
+    /// <summary>
+    /// A chat prompt to token ids: the template's parts may name special tokens (parsed as such), the
+    /// contents never do. BOS comes once: added only when the model wants it and the template did not write it.
+    /// </summary>
+    public int[] Tokenize(ChatPrompt prompt)
+    {
+        var tokens = new List<int>();
+        foreach (var part in prompt.Parts)
+            if (part.Text.Length > 0) tokens.AddRange(Tokenize(part.Text, addSpecial: false, parseSpecial: part.IsTemplate));
+        if (AddsBos && BosToken >= 0 && (tokens.Count == 0 || tokens[0] != BosToken)) tokens.Insert(0, BosToken);
+        return [.. tokens];
+    }
+
+    int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
     {
         var utf8 = Encoding.UTF8.GetBytes(text);
         // A token is at least one byte, plus room for BOS/EOS.
@@ -92,7 +110,7 @@ public sealed unsafe class LlamaModel : IDisposable
         using (Lease())
         fixed (byte* t = utf8)
         fixed (int* o = tokens)
-            n = NativeMethods.llama_tokenize(vocab, t, utf8.Length, o, tokens.Length, addSpecial, parseSpecial: false);
+            n = NativeMethods.llama_tokenize(vocab, t, utf8.Length, o, tokens.Length, addSpecial, parseSpecial);
         if (n < 0) throw new LlamaException($"Tokenizing failed ({n}).");
         return tokens.AsSpan(0, n).ToArray();
     }

@@ -3,17 +3,13 @@ namespace CustomGpt.ModelApi.Client;
 // The HTTP contract, shared by ModelApi and its callers so the two never drift.
 // Property names go over the wire in snake_case (ModelApiJson): NumChars is "num_chars".
 
-/// <summary>POST /generate. Every field is optional; the original API took seed, temperature and num_chars.</summary>
-public sealed record GenerateRequest
+/// <summary>The sampling fields /generate and /chat share. Every field is optional.</summary>
+public abstract record SamplingRequest
 {
-    /// <summary>Text to continue. Empty: the model starts from its beginning-of-text token.</summary>
-    public string? Prompt { get; init; }
     /// <summary>Same seed, model, parameters and prompt give the same text. Absent: a random seed, returned in the response.</summary>
     public long? Seed { get; init; }
     /// <summary>0 is greedy; higher is more random. Default 0.8.</summary>
     public double? Temperature { get; init; }
-    /// <summary>Exact length of the generated text in characters, unless end-of-text or a stop sequence comes first.</summary>
-    public int? NumChars { get; init; }
     /// <summary>Upper bound on generated tokens.</summary>
     public int? MaxTokens { get; init; }
     public int? TopK { get; init; }
@@ -22,10 +18,24 @@ public sealed record GenerateRequest
     public double? RepeatPenalty { get; init; }
     /// <summary>Generation ends before the first occurrence of any of these; the stop text is not returned.</summary>
     public IReadOnlyList<string>? Stop { get; init; }
-    /// <summary>True: never end at the model's end-of-text token, so the text runs to num_chars or max_tokens.</summary>
-    public bool? IgnoreEos { get; init; }
     /// <summary>True: Server-Sent Events, one per text delta, then a final "done" event.</summary>
     public bool? Stream { get; init; }
+}
+
+/// <summary>POST /generate. Every field is optional; the original API took seed, temperature and num_chars.</summary>
+public sealed record GenerateRequest : SamplingRequest
+{
+    public GenerateRequest() { }
+
+    /// <summary>No prompt yet, the sampling fields of another request (e.g. a chat's).</summary>
+    public GenerateRequest(SamplingRequest sampling) : base(sampling) { }
+
+    /// <summary>Text to continue. Empty: the model starts from its beginning-of-text token.</summary>
+    public string? Prompt { get; init; }
+    /// <summary>Exact length of the generated text in characters, unless end-of-text or a stop sequence comes first.</summary>
+    public int? NumChars { get; init; }
+    /// <summary>True: never end at the model's end-of-text token, so the text runs to num_chars or max_tokens.</summary>
+    public bool? IgnoreEos { get; init; }
 }
 
 public static class FinishReasons
@@ -35,7 +45,8 @@ public static class FinishReasons
     public const string Eos = "eos";
 }
 
-public sealed record Usage(int PromptTokens, int CompletionTokens);
+/// <summary><c>cached_tokens</c>: prompt tokens reused from an earlier request (a shared prefix), not decoded again.</summary>
+public sealed record Usage(int PromptTokens, int CompletionTokens, int CachedTokens = 0);
 
 /// <summary>Where the time went. tokens_per_second counts generated tokens after the first.</summary>
 public sealed record Timings(double TtftMs, double PromptTokensPerSecond, double TokensPerSecond, double TotalMs);
@@ -74,7 +85,9 @@ public sealed record ModelInfo(
     string Quantization,
     int ContextLength,
     long FileSizeBytes,
-    long LoadMs);
+    long LoadMs,
+    // False: /chat and /v1/chat/completions use the plain "role: content" transcript.
+    bool HasChatTemplate = false);
 
 /// <summary>The "code" of a problem: why the API cannot answer (503), or why the gateway turned a request away.</summary>
 public static class ProblemCodes

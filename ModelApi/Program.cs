@@ -29,6 +29,7 @@ app.UseGatewayAuthentication();
 
 app.MapHealthApi();
 app.MapGenerateApi();
+app.MapChatApi();
 app.MapTokenizeApi();
 app.MapMetricsApi();
 app.MapOpenAiApi();

@@ -5,6 +5,7 @@ using CustomGpt.LlamaCpp;
 //        dotnet run -c Release --project bench -- --gateway [--requests N]   (what keys and limits add per request)
 //        dotnet run -c Release --project bench -- --soak [--minutes N] [--clients N]   (mixed traffic, memory drift)
 //        dotnet run -c Release --project bench -- --fuzz [--bodies N] [--seed N]      (bad bodies on every route)
+//        dotnet run -c Release --project bench -- --chat [--threads N] [--rounds N]     (6-turn chat TTFT, prompt cache on/off)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
@@ -17,6 +18,11 @@ if (args.Contains("--soak") || args.Contains("--fuzz"))
     return;
 }
 var threads = Arg("--threads", Environment.ProcessorCount);
+if (args.Contains("--chat"))
+{
+    await ChatTurns.RunAsync(BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench")), threads, Arg("--rounds", 3));
+    return;
+}
 var tokens = Arg("--tokens", 64);
 var parallel = Arg("--parallel", 4);
 var rounds = Arg("--rounds", 5);

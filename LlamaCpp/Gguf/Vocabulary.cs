@@ -23,13 +23,17 @@ public sealed class Vocabulary
         for (var b = 0; b < 256; b++) AddSpecial($"<0x{b:X2}>", TypeByte);
     }
 
+    /// <summary>Written as tokenizer.chat_template when set: the Jinja template chat front ends render.</summary>
+    public string? ChatTemplate { get; init; }
+
     public IReadOnlyList<string> Tokens => tokens;
     public IReadOnlyList<float> Scores => scores;
     public IReadOnlyList<int> TokenTypes => types;
     public int Count => tokens.Count;
 
-    /// <summary>One token per distinct character of <paramref name="text"/>, most frequent first.</summary>
-    public static Vocabulary FromCharacters(string text)
+    /// <summary>One token per distinct character of <paramref name="text"/>, most frequent first, after
+    /// <paramref name="controlTokens"/> (e.g. a chat template's markers, which only templates may produce).</summary>
+    public static Vocabulary FromCharacters(string text, IReadOnlyList<string>? controlTokens = null, string? chatTemplate = null)
     {
         var counts = new Dictionary<string, int>();
         foreach (var rune in text.EnumerateRunes())
@@ -37,11 +41,20 @@ public sealed class Vocabulary
             var s = rune.ToString();
             counts[s] = counts.GetValueOrDefault(s) + 1;
         }
-        var v = new Vocabulary();
+        var v = new Vocabulary { ChatTemplate = chatTemplate };
+        foreach (var control in controlTokens ?? []) v.AddSpecial(control, TypeControl);
         foreach (var piece in counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key))
             v.AddPiece(piece);
         return v;
     }
+
+    /// <summary>ChatML (the format of many chat models), as a Jinja template llama.cpp recognises.</summary>
+    public const string ChatMlTemplate =
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}" +
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+    /// <summary>A character vocabulary for a chat model: ChatML's markers as control tokens and its template.</summary>
+    public static Vocabulary ChatMl(string text) => FromCharacters(text, ["<|im_start|>", "<|im_end|>"], ChatMlTemplate);
 
     /// <summary>A vocabulary of exactly <paramref name="size"/> tokens: printable ASCII, then
     /// letter pairs and triples. For benchmark models that need a realistic vocabulary size.</summary>
@@ -80,8 +93,11 @@ public sealed class Vocabulary
         types.Add(TypeNormal);
     }
 
-    /// <summary>Writes the tokenizer.ggml.* keys.</summary>
-    public void WriteTo(GgufWriter gguf) => gguf
+    /// <summary>Writes the tokenizer.ggml.* keys (and tokenizer.chat_template when there is one).</summary>
+    public void WriteTo(GgufWriter gguf)
+    {
+        if (ChatTemplate is not null) gguf.Add("tokenizer.chat_template", ChatTemplate);
+        gguf
         .Add("tokenizer.ggml.model", "llama")
         .Add("tokenizer.ggml.pre", "default")
         .Add("tokenizer.ggml.tokens", tokens)
@@ -94,4 +110,5 @@ public sealed class Vocabulary
         .Add("tokenizer.ggml.add_eos_token", false)
         // With a space prefix, joining the pieces would no longer give the input back.
         .Add("tokenizer.ggml.add_space_prefix", false);
+    }
 }

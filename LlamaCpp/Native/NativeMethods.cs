@@ -53,6 +53,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial int llama_vocab_bos(nint vocab);
     [LibraryImport(Llama)] public static partial int llama_vocab_eos(nint vocab);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_vocab_is_eog(nint vocab, int token);
+    [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_vocab_get_add_bos(nint vocab);
     [LibraryImport(Llama)]
     public static partial int llama_tokenize(nint vocab, byte* text, int textLen, int* tokens, int nTokensMax,
         [MarshalAs(UnmanagedType.U1)] bool addSpecial, [MarshalAs(UnmanagedType.U1)] bool parseSpecial);

@@ -9,18 +9,25 @@ public static class GenerateApi
     public static IEndpointRouteBuilder MapGenerateApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/generate", Generate)
-            .WithJsonBody<GenerateRequest>()
-            .Produces<GenerateResponse>()
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .Generating<GenerateRequest, GenerateResponse>()
             .WithName("Generate")
             .WithSummary("Generates text; with \"stream\": true as Server-Sent Events.");
         return app;
     }
+
+    /// <summary>The OpenAPI description every generating route of ours shares: JSON or a stream, and the same failures.</summary>
+    internal static RouteHandlerBuilder Generating<TRequest, TResponse>(this RouteHandlerBuilder route) => route
+        .WithJsonBody<TRequest>()
+        .Produces<TResponse>()
+        .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    /// <summary>Our streams' closing event when a generation could not go on (also /chat's).</summary>
+    internal static ServerSentEvent ErrorEvent(Exception e) => new("error", new GenerateError(e.Message, (e as GenerationUnavailableException)?.Code));
 
     static async Task<IResult> Generate(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
     {
@@ -34,7 +41,7 @@ public static class GenerateApi
             return new EventStream(job,
                 delta: text => new("delta", new GenerateDelta(text)),
                 done: r => [new("done", new GenerateDone(r.Seed, r.FinishReason, r.Usage, r.Timings))],
-                error: e => new("error", new GenerateError(e.Message, (e as GenerationUnavailableException)?.Code)));
+                error: ErrorEvent);
         }
         return await GenerationStart.RespondAsync(job, http,
             r => TypedResults.Ok(new GenerateResponse(r.Text, r.Seed, r.FinishReason, r.Usage, r.Timings)));

@@ -11,16 +11,16 @@ namespace CustomGpt.ModelApi.Apis;
 static class GenerationStart
 {
     public static (GenerationJob? Job, IResult? Error) Start(
-        HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, GenerateRequest> request)
+        HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, PlanInput> request)
     {
         var status = host.Status;
         if (status is not { State: HealthStatus.Ok, Model: { } model, Scheduler: { } scheduler }) return (null, ModelUnavailable.For(status, http));
         if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
 
-        var generate = request(model);
-        var (plan, errors) = GenerationPlanner.Plan(generate, model, scheduler.SequenceContextSize, settings.MaxChars);
+        var input = request(model);
+        var (plan, errors) = GenerationPlanner.Plan(input, model, scheduler.SequenceContextSize, settings.MaxChars);
         if (plan is null) return (null, TypedResults.ValidationProblem(errors, title: "The request is not valid."));
-        if (settings.LogPrompts) logger.LogInformation("Prompt: {Prompt}", generate.Prompt);
+        if (settings.LogPrompts) logger.LogInformation("Prompt: {Prompt}", input.Chat is { } chat ? string.Concat(chat.Parts.Select(p => p.Text)) : input.Request.Prompt);
 
         var job = new GenerationJob(plan, streamDeltas: stream, http.RequestAborted);
         if (scheduler.TryEnqueue(job))

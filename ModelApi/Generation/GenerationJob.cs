@@ -44,6 +44,8 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     internal int Position { get; set; }
     internal int LastToken { get; set; }
     internal int CompletionTokens { get; set; }
+    /// <summary>Prompt tokens the lane already held from an earlier request: not decoded again.</summary>
+    internal int CachedTokens { get; set; }
     /// <summary>Where this job's logits are in the batch just decoded; null when it has none there.</summary>
     internal int? LogitsIndex { get; set; }
     internal bool PromptDone => PromptCursor >= Plan.PromptTokens.Length;
@@ -69,13 +71,13 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
         var genSeconds = Stopwatch.GetElapsedTime(first, now).TotalSeconds;
         var timings = new Timings(
             TtftMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, first).TotalMilliseconds, 2),
-            PromptTokensPerSecond: promptSeconds > 0 ? Math.Round(Plan.PromptTokens.Length / promptSeconds, 1) : 0,
+            PromptTokensPerSecond: promptSeconds > 0 ? Math.Round((Plan.PromptTokens.Length - CachedTokens) / promptSeconds, 1) : 0,
             TokensPerSecond: genSeconds > 0 && CompletionTokens > 1 ? Math.Round((CompletionTokens - 1) / genSeconds, 1) : 0,
             TotalMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, now).TotalMilliseconds, 2));
         WithdrawOnCancel.Dispose();
         deltas.Writer.TryComplete();
         completion.TrySetResult(new GenerationResult(Output.Text, Plan.Sampling.Seed, finishReason,
-            new Usage(Plan.PromptTokens.Length, CompletionTokens), timings));
+            new Usage(Plan.PromptTokens.Length, CompletionTokens, CachedTokens), timings));
     }
 
     internal void Fail(Exception error)

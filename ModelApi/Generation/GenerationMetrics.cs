@@ -5,7 +5,7 @@ namespace CustomGpt.ModelApi.Generation;
 /// <summary>Counters the scheduler keeps, served at /metrics in Prometheus text format.</summary>
 public sealed class GenerationMetrics
 {
-    long completed, cancelled, failed, rejected, promptTokens, generatedTokens, decodeSteps;
+    long completed, cancelled, failed, rejected, promptTokens, reusedPromptTokens, generatedTokens, decodeSteps;
 
     public long GeneratedTokens => Interlocked.Read(ref generatedTokens);
 
@@ -14,6 +14,7 @@ public sealed class GenerationMetrics
     internal void Failed() => Interlocked.Increment(ref failed);
     internal void Rejected() => Interlocked.Increment(ref rejected);
     internal void DecodeStep() => Interlocked.Increment(ref decodeSteps);
+    internal void PromptTokensReused(int tokens) => Interlocked.Add(ref reusedPromptTokens, tokens);
 
     void Count(int prompt, int generated)
     {
@@ -32,6 +33,7 @@ public sealed class GenerationMetrics
             ("{outcome=\"failed\"}", Interlocked.Read(ref failed)),
             ("{outcome=\"rejected_busy\"}", Interlocked.Read(ref rejected)));
         Family("customgpt_prompt_tokens_total", "counter", "Prompt tokens processed.", ("", Interlocked.Read(ref promptTokens)));
+        Family("customgpt_prompt_tokens_reused_total", "counter", "Prompt tokens taken from a sequence's cache instead of decoded (prompt cache).", ("", Interlocked.Read(ref reusedPromptTokens)));
         Family("customgpt_generated_tokens_total", "counter", "Tokens generated.", ("", GeneratedTokens));
         Family("customgpt_decode_steps_total", "counter", "llama_decode calls.", ("", Interlocked.Read(ref decodeSteps)));
         Family("customgpt_requests_active", "gauge", "Requests decoding now.", ("", active));

@@ -4,6 +4,13 @@ using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Generation;
 
+/// <summary>What a route asks to plan: the sampling fields, and for a chat the rendered conversation,
+/// which takes the place of <see cref="GenerateRequest.Prompt"/> and is named <paramref name="ChatField"/> in errors.</summary>
+public sealed record PlanInput(GenerateRequest Request, ChatPrompt? Chat = null, string ChatField = "messages")
+{
+    public static implicit operator PlanInput(GenerateRequest request) => new(request);
+}
+
 /// <summary>
 /// Checks a <see cref="GenerateRequest"/> against the model and limits and turns it into a
 /// <see cref="GenerationPlan"/>. Everything llama.cpp could choke on is caught here, per field.
@@ -23,8 +30,9 @@ public static class GenerationPlanner
     public const long MaxSeed = uint.MaxValue - 1L;
 
     public static (GenerationPlan? Plan, Dictionary<string, string[]> Errors) Plan(
-        GenerateRequest r, LlamaModel model, int contextSize, int maxChars)
+        PlanInput input, LlamaModel model, int contextSize, int maxChars)
     {
+        var (r, chat) = (input.Request, input.Chat);
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [message];
 
@@ -43,18 +51,22 @@ public static class GenerationPlanner
         else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {MaxStopLength} characters.");
         // No token covers more than LongestTokenBytes characters, so a prompt longer than this cannot fit:
         // say so from its length alone rather than spend CPU tokenizing megabytes.
-        if ((long)(r.Prompt?.Length ?? 0) > (long)contextSize * model.LongestTokenBytes)
-            Error("prompt", $"The prompt has {r.Prompt!.Length} characters; the context holds {contextSize} tokens of at most {model.LongestTokenBytes} characters each.");
+        var (promptField, what) = chat is null ? ("prompt", "The prompt") : (input.ChatField, $"The conversation ('{input.ChatField}' and the new turn)");
+        var promptChars = chat?.Length ?? r.Prompt?.Length ?? 0;
+        if (promptChars > (long)contextSize * model.LongestTokenBytes)
+            Error(promptField, $"{what} has {promptChars} characters; the context holds {contextSize} tokens of at most {model.LongestTokenBytes} characters each.");
         if (errors.Count > 0) return (null, errors);
 
-        var prompt = model.Tokenize(r.Prompt ?? "", addSpecial: true);
+        var prompt = chat is null ? model.Tokenize(r.Prompt ?? "", addSpecial: true) : model.Tokenize(chat);
         if (prompt.Length == 0) prompt = [model.BosToken >= 0 ? model.BosToken : 0]; // something to start from
         if (prompt.Length >= contextSize)
         {
-            Error("prompt", $"The prompt is {prompt.Length} tokens; the context holds {contextSize}, and at least one must be left for the output.");
+            Error(promptField, $"{what} is {prompt.Length} tokens; the context holds {contextSize}, and at least one must be left for the output.");
             return (null, errors);
         }
         var room = contextSize - prompt.Length;
+        // A chat reply runs to the end of its turn unless asked otherwise; bounded by the room left.
+        if (chat is not null && r.MaxTokens is null && r.NumChars is null) r = r with { MaxTokens = room };
         var numChars = r.NumChars ?? (r.MaxTokens is null ? DefaultNumChars : null);
         // A character never takes less than one token here, so this is how much output can need.
         var wanted = r.MaxTokens ?? numChars!.Value;

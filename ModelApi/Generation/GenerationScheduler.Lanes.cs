@@ -14,36 +14,78 @@ public sealed partial class GenerationScheduler
 
     void Admit()
     {
+        while (Array.IndexOf(lanes, null) >= 0 && queue.TryTake() is { } job)
+        {
+            if (job.Cancellation.IsCancellationRequested)
+            {
+                Interlocked.Decrement(ref admitted);
+                Metrics.Cancelled(0, 0);
+                job.Cancel();
+                continue;
+            }
+            var lane = BestLane(job.Plan.PromptTokens);
+            try
+            {
+                job.Sampler = TokenSampler.Create(model, job.Plan.Sampling);
+                Reuse(lane, job);
+            }
+            catch (Exception e)
+            {
+                job.Sampler?.Dispose();
+                job.Sampler = null;
+                memories[lane].Distrust(); // whatever happened to its cells, the next job clears them
+                Interlocked.Decrement(ref admitted);
+                Metrics.Failed();
+                job.Fail(e);
+                continue;
+            }
+            job.Lane = lane;
+            job.MarkPromptStarted();
+            lanes[lane] = job;
+            Interlocked.Increment(ref active);
+        }
+    }
+
+    /// <summary>
+    /// The free lane whose cells share the longest prefix with the prompt, when that covers at least half
+    /// of what the lane holds (the prompt goes on from it: the next turn of its conversation); else the
+    /// least recently used lane, so a shared template opening does not overwrite another conversation's cache.
+    /// </summary>
+    int BestLane(int[] prompt)
+    {
+        int best = -1, bestShared = -1, oldest = -1;
         for (var lane = 0; lane < lanes.Length; lane++)
         {
             if (lanes[lane] is not null) continue;
-            while (queue.TryTake() is { } job)
-            {
-                if (job.Cancellation.IsCancellationRequested)
-                {
-                    Interlocked.Decrement(ref admitted);
-                    Metrics.Cancelled(0, 0);
-                    job.Cancel();
-                    continue;
-                }
-                try
-                {
-                    job.Sampler = TokenSampler.Create(model, job.Plan.Sampling);
-                }
-                catch (Exception e)
-                {
-                    Interlocked.Decrement(ref admitted);
-                    Metrics.Failed();
-                    job.Fail(e);
-                    continue;
-                }
-                job.Lane = lane;
-                job.MarkPromptStarted();
-                lanes[lane] = job;
-                Interlocked.Increment(ref active);
-                break;
-            }
+            if (oldest < 0 || memories[lane].LastUsed < memories[oldest].LastUsed) oldest = lane;
+            var shared = promptCache ? memories[lane].CommonPrefix(prompt) : 0;
+            if (shared > bestShared) (best, bestShared) = (lane, shared);
         }
+        return bestShared > 0 && bestShared * 2 >= memories[best].Count ? best : oldest;
+    }
+
+    /// <summary>
+    /// Keeps the lane's cells for the prefix it shares with the prompt and drops the rest, so only the
+    /// tail is decoded. At least the prompt's last token is decoded again: its logits give the first token.
+    /// </summary>
+    void Reuse(int lane, GenerationJob job)
+    {
+        var memory = memories[lane];
+        var prompt = job.Plan.PromptTokens;
+        var reused = promptCache ? Math.Min(memory.CommonPrefix(prompt), prompt.Length - 1) : 0;
+        if (reused > 0 && context.RemoveFrom(lane, reused))
+        {
+            memory.KeepFirst(reused);
+            Metrics.PromptTokensReused(reused);
+        }
+        else
+        {
+            context.ClearSequence(lane);
+            memory.Reset();
+            reused = 0;
+        }
+        memory.LastUsed = ++admissions;
+        job.PromptCursor = job.Position = job.CachedTokens = reused;
     }
 
     /// <summary>One decode over all active lanes. False when there was nothing to do.</summary>
@@ -65,6 +107,8 @@ public sealed partial class GenerationScheduler
                 Fail(lane, job, e);
                 continue;
             }
+            // Not remembered for reuse: a token decoded alone gets cells that differ in the last bits from
+            // the same token decoded among many (llama.cpp adds in another order), and reuse must not change the text.
             job.LogitsIndex = batch.Add(job.LastToken, job.Position++, lane, wantLogits: true);
             room--;
         }
@@ -78,6 +122,7 @@ public sealed partial class GenerationScheduler
             for (var i = 0; i < take; i++)
             {
                 var last = job.PromptCursor + 1 == prompt.Length;
+                memories[lane].Append(prompt[job.PromptCursor]);
                 var index = batch.Add(prompt[job.PromptCursor++], job.Position++, lane, wantLogits: last);
                 if (last) job.LogitsIndex = index;
             }
@@ -146,12 +191,13 @@ public sealed partial class GenerationScheduler
     {
         var keep = Math.Min(job.Plan.PromptTokens.Length, context.SequenceContextSize / 4);
         var discard = (job.Position - keep) / 2;
+        memories[job.Lane].Distrust(); // positions no longer match tokens: nothing here can be reused
         job.Position = context.ShiftSequence(job.Lane, job.Position, keep, discard);
     }
 
     void Succeed(int lane, GenerationJob job, string reason)
     {
-        Release(lane, job);
+        Release(lane, job, keepCells: true);
         Metrics.Completed(job.Plan.PromptTokens.Length, job.CompletionTokens);
         job.Succeed(reason);
         // Counts and timings only: prompt and output text stay out of the logs.
@@ -165,24 +211,30 @@ public sealed partial class GenerationScheduler
 
     void Cancel(int lane, GenerationJob job)
     {
-        Release(lane, job);
+        // Every token in its cells was decoded in a step that succeeded: they can serve the next prompt.
+        Release(lane, job, keepCells: true);
         Metrics.Cancelled(job.PromptCursor, job.CompletionTokens);
         job.Cancel();
     }
 
     void Fail(int lane, GenerationJob job, Exception error)
     {
-        Release(lane, job);
+        Release(lane, job, keepCells: false); // a failed decode leaves cells in an unknown state
         Metrics.Failed();
         job.Fail(error);
     }
 
-    /// <summary>Frees the lane: its KV cells, its sampler and its place in the count.</summary>
-    void Release(int lane, GenerationJob job)
+    /// <summary>Frees the lane: its sampler and its place in the count, and its KV cells unless the
+    /// prompt cache keeps them for a later prompt with the same beginning.</summary>
+    void Release(int lane, GenerationJob job, bool keepCells)
     {
         lanes[lane] = null;
         job.LogitsIndex = null;
-        context.ClearSequence(lane);
+        if (!keepCells || !promptCache || !memories[lane].Trusted)
+        {
+            context.ClearSequence(lane);
+            memories[lane].Reset();
+        }
         job.Sampler?.Dispose();
         job.Sampler = null;
         Interlocked.Decrement(ref active);

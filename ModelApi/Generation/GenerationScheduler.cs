@@ -16,6 +16,8 @@ public sealed partial class GenerationScheduler : IDisposable
     readonly LlamaContext context;
     readonly TokenBatch batch;
     readonly GenerationJob?[] lanes;
+    readonly LaneMemory[] memories;
+    readonly bool promptCache;
     readonly JobQueue queue = new();
     readonly CancellationTokenSource stopping = new();
     readonly Thread thread;
@@ -23,12 +25,15 @@ public sealed partial class GenerationScheduler : IDisposable
     readonly Action<Exception> onCrash;
     readonly int capacity;
     int admitted, active;
+    long admissions;
     volatile Exception? endRunning;
     volatile bool stopped;
 
     /// <param name="onCrash">Called once, on the scheduler thread, if it ever dies of an unexpected error.</param>
-    public GenerationScheduler(LlamaModel model, ContextOptions options, int maxQueue, ILogger logger, Action<Exception>? onCrash = null)
+    /// <param name="promptCache">Keep each lane's tokens after its job and reuse the longest shared prefix (<see cref="LaneMemory"/>).</param>
+    public GenerationScheduler(LlamaModel model, ContextOptions options, int maxQueue, ILogger logger, Action<Exception>? onCrash = null, bool promptCache = true)
     {
+        this.promptCache = promptCache;
         Metrics = new GenerationMetrics();
         this.model = model;
         this.logger = logger;
@@ -38,6 +43,7 @@ public sealed partial class GenerationScheduler : IDisposable
         {
             batch = new TokenBatch(context.BatchSize);
             lanes = new GenerationJob?[context.MaxSequences];
+            memories = [.. Enumerable.Range(0, lanes.Length).Select(_ => new LaneMemory())];
             // One token per generating lane must always fit in a decode step.
             if (lanes.Length > context.BatchSize)
                 throw new ArgumentException($"{lanes.Length} parallel sequences need a batch of at least {lanes.Length} tokens (got {context.BatchSize}).", nameof(options));

@@ -30,6 +30,10 @@ public sealed record ModelApiSettings
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>Prompt text appears in logs only when this is on.</summary>
     public bool LogPrompts { get; init; }
+    /// <summary>Reuse the KV cells of a sequence whose earlier prompt shares a prefix with a new one (on by default).</summary>
+    public bool PromptCache { get; init; } = true;
+    /// <summary>The system message /chat sends when a request has no system_prompt; none by default.</summary>
+    public string? DefaultSystemPrompt { get; init; }
 
     // Gateway: virtual keys, limits, access logs (README "Keys and limits").
     /// <summary>The operator's key; when set, callers use virtual keys made with /key/generate.</summary>
@@ -88,6 +92,8 @@ public sealed record ModelApiSettings
             MaxChars = Int("MAX_CHARS", 8192, 1, 1 << 20),
             BatchSize = Int("BATCH_SIZE", 512, 32, 8192),
             LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
+            PromptCache = !bool.TryParse(config["PROMPT_CACHE"], out var promptCache) || promptCache,
+            DefaultSystemPrompt = config["DEFAULT_SYSTEM_PROMPT"] is { Length: > 0 } system ? system : null,
             ModelUrl = ParseModelUrl(config["MODEL_URL"], errors),
             ModelSha256 = ParseSha256(config["MODEL_SHA256"], errors),
             ModelCacheDirectory = config["MODEL_CACHE_DIR"] is { Length: > 0 } cache ? cache : DefaultCacheDirectory,

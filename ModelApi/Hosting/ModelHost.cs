@@ -33,7 +33,8 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 Quantization: model.FileType,
                 ContextLength: scheduler.SequenceContextSize,
                 FileSizeBytes: new FileInfo(path).Length,
-                LoadMs: (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                LoadMs: (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                HasChatTemplate: ChatTemplate.IsAvailable(model));
             status = new ModelStatus(HealthStatus.Ok, model, scheduler, info);
             EndGenerationsAtShutdown(scheduler);
             logger.LogInformation("Model {Name} ready: {Parameters:N0} parameters, {Quantization}, context {Context} x {Parallel} sequences, {Threads} threads, loaded in {LoadMs} ms",
@@ -99,7 +100,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 Threads = settings.Threads,
                 BatchSize = settings.BatchSize,
             };
-            return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash));
+            return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash, settings.PromptCache));
         }
         catch
         {

@@ -51,6 +51,29 @@ public class BadInputTests(TinyServer fixture) : IClassFixture<TinyServer>
     }
 
     [Theory]
+    [InlineData("""{"conversation_history":[]}""", "user_prompt")]
+    [InlineData("""{"user_prompt":""}""", "user_prompt")]
+    [InlineData("""{"user_prompt":"hi","conversation_history":[{"role":"user","content":"a"},{"role":"robot","content":"b"}]}""", "conversation_history[1].role")]
+    [InlineData("""{"user_prompt":"hi","conversation_history":[null]}""", "conversation_history[0]")]
+    [InlineData("""{"user_prompt":"hi","temperature":-1}""", "temperature")]
+    [InlineData("""{"user_prompt":"hi","max_tokens":100000}""", "max_tokens")]
+    [InlineData("""{"user_prompt":"hi","stream":"yes"}""", "stream")]
+    public async Task Bad_chat_input_gets_a_400_naming_the_field(string body, string field)
+    {
+        using var response = await http.PostJsonAsync("/chat", body);
+        await AssertProblem(response, HttpStatusCode.BadRequest, field);
+    }
+
+    [Fact]
+    public async Task A_chat_history_longer_than_the_context_is_refused_naming_it()
+    {
+        var turn = """{"role":"user","content":"the quick brown fox jumps"},""";
+        var body = """{"user_prompt":"hi","conversation_history":[""" + string.Concat(Enumerable.Repeat(turn, 20)).TrimEnd(',') + "]}";
+        using var response = await http.PostJsonAsync("/chat", body);
+        await AssertProblem(response, HttpStatusCode.BadRequest, "conversation_history");
+    }
+
+    [Theory]
     [MemberData(nameof(Invalid))]
     public async Task Bad_fields_get_a_400_problem_naming_the_field(string body, string field)
     {
@@ -92,7 +115,7 @@ public class BadInputTests(TinyServer fixture) : IClassFixture<TinyServer>
         Assert.Equal(10, Api.CharCount(r.GeneratedText));
     }
 
-    static async Task<string> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string? field)
+    internal static async Task<string> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string? field)
     {
         using (response)
         {

@@ -13,6 +13,7 @@ public static class TestModels
     static readonly Lazy<string> tiny = new(() => Write("tiny", ModelShape.Tiny, Alphabet));
     static readonly Lazy<string> wide = new(() => Write("wide", ModelShape.Tiny, WideAlphabet));
     static readonly Lazy<string> longContext = new(() => Write("long", ModelShape.Tiny with { ContextLength = 16384 }, Alphabet));
+    static readonly Lazy<string> chat = new(() => Write("chat", ModelShape.Tiny, Vocabulary.ChatMl(Alphabet)));
     static readonly Lazy<string> corrupt = new(() =>
     {
         var path = Path.Combine(Root, "corrupt.gguf");
@@ -26,6 +27,9 @@ public static class TestModels
     /// <summary>Only multi-byte characters (2 to 4 UTF-8 bytes each) besides the byte tokens.</summary>
     public static string Wide => wide.Value;
 
+    /// <summary>Like <see cref="Tiny"/>, with a chat template (ChatML) whose markers are control tokens.</summary>
+    public static string Chat => chat.Value;
+
     /// <summary>The folder the models are written to.</summary>
     public static string Directory => Root;
 
@@ -35,10 +39,12 @@ public static class TestModels
     /// <summary>A file that starts like GGUF and is not: the model fails to load.</summary>
     public static string Corrupt => corrupt.Value;
 
-    static string Write(string name, ModelShape shape, string alphabet)
+    static string Write(string name, ModelShape shape, string alphabet) => Write(name, shape, Vocabulary.FromCharacters(alphabet));
+
+    static string Write(string name, ModelShape shape, Vocabulary vocabulary)
     {
         var path = Path.Combine(Root, name + ".gguf");
-        LlamaModelWriter.WriteRandom(path, shape, Vocabulary.FromCharacters(alphabet), name, seed: 11);
+        LlamaModelWriter.WriteRandom(path, shape, vocabulary, name, seed: 11);
         return path;
     }
 }

@@ -59,19 +59,13 @@ public static class OpenAiApi
         var (r, error) = await JsonBody.ReadAsync<ChatCompletionRequest>(http.Request);
         if (error is not null) return error;
         if (r!.Messages is not { Count: > 0 } messages) return JsonBody.Invalid("messages", "'messages' must hold at least one message.");
-        for (var i = 0; i < messages.Count; i++)
-        {
-            if (messages[i] is not { Role: { Length: > 0 } role, Content: not null })
-                return JsonBody.Invalid($"messages[{i}]", $"'messages[{i}]' must be an object with a 'role' and a 'content' string.");
-            if (!ChatRoles.Contains(role))
-                return JsonBody.Invalid($"messages[{i}].role", $"'role' must be one of {string.Join(", ", ChatRoles)} (got '{Shorten(role)}').");
-        }
+        if (ChatMessages.Check("messages", [.. messages.Select(m => (m?.Role, m?.Content))]) is { } invalid) return invalid;
         if (OnlyOneChoice(r) is { } tooMany) return tooMany;
         var stream = r.Stream ?? false;
         var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
         {
-            var (prompt, plain) = ChatTemplate.Format(model, [.. messages.Select(m => new ChatMessage(m.Role!, m.Content!))]);
-            return r.ToGenerateRequest(prompt, r.MaxCompletionTokens ?? r.MaxTokens, plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop);
+            var chat = ChatTemplate.Format(model, [.. messages.Select(m => new ChatMessage(m.Role!, m.Content!))]);
+            return new PlanInput(r.ToGenerateRequest(null, r.MaxCompletionTokens ?? r.MaxTokens, chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop), chat);
         });
         if (job is null) return problem!;
 
@@ -96,10 +90,6 @@ public static class OpenAiApi
             [new ChatChoice(0, new ChatMessageBody("assistant", done.Text), FinishReason(done))], Usage(done))));
     }
 
-    static readonly string[] ChatRoles = ["system", "user", "assistant", "tool"];
-
-    static string Shorten(string text) => text.Length <= 32 ? text : text[..32] + "...";
-
     static IResult? OnlyOneChoice(OpenAiRequest r) =>
         r.N is null or 1 ? null : JsonBody.Invalid("n", "'n' must be 1: one completion per request.");
 
@@ -117,7 +107,8 @@ public static class OpenAiApi
     // OpenAI has no "eos": the model stopping by itself is "stop" there.
     static string FinishReason(GenerationResult r) => r.FinishReason == FinishReasons.Length ? "length" : "stop";
 
-    static OpenAiUsage Usage(GenerationResult r) => new(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.Usage.PromptTokens + r.Usage.CompletionTokens);
+    static OpenAiUsage Usage(GenerationResult r) =>
+        new(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.Usage.PromptTokens + r.Usage.CompletionTokens, new PromptTokensDetails(r.Usage.CachedTokens));
 
     static string ModelName(ModelHost host) => host.Status.Info?.Name ?? "model";
 

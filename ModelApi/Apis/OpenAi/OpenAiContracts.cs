@@ -42,7 +42,10 @@ public sealed record StreamOptions(bool? IncludeUsage);
 
 public sealed record ChatMessageBody(string? Role, string? Content);
 
-public sealed record OpenAiUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
+public sealed record OpenAiUsage(int PromptTokens, int CompletionTokens, int TotalTokens, PromptTokensDetails PromptTokensDetails);
+
+/// <summary>cached_tokens: prompt tokens reused from an earlier request's cache (OpenAI's prompt caching field).</summary>
+public sealed record PromptTokensDetails(int CachedTokens);
 
 public sealed record CompletionChoice(int Index, string Text, string? FinishReason);
 

@@ -1,0 +1,63 @@
+using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Generation;
+using CustomGpt.ModelApi.Hosting;
+
+namespace CustomGpt.ModelApi.Apis;
+
+/// <summary>
+/// POST /chat: one turn of a conversation, rendered with the model's chat template (or the plain
+/// transcript), generated like /generate and answered with the history to send back next turn.
+/// </summary>
+public static class ChatApi
+{
+    const string HistoryField = "conversation_history";
+
+    public static IEndpointRouteBuilder MapChatApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/chat", Chat)
+            .Generating<ChatRequest, ChatResponse>()
+            .WithName("Chat")
+            .WithSummary("Answers the next user turn of a conversation; with \"stream\": true as Server-Sent Events.");
+        return app;
+    }
+
+    static async Task<IResult> Chat(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
+    {
+        var (r, error) = await JsonBody.ReadAsync<ChatRequest>(http.Request);
+        if (error is not null) return error;
+        if (string.IsNullOrEmpty(r!.UserPrompt)) return JsonBody.Invalid("user_prompt", "'user_prompt' is required: the user's next message.");
+        var history = r.ConversationHistory ?? [];
+        if (ChatMessages.Check(HistoryField, [.. history.Select(t => (t?.Role, t?.Content))]) is { } invalid) return invalid;
+
+        var stream = r.Stream ?? GenerationStart.WantsEventStream(http.Request);
+        var messages = Messages(r, history, settings.DefaultSystemPrompt);
+        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
+        {
+            var chat = ChatTemplate.Format(model, messages);
+            var sampling = new GenerateRequest(r) { Stop = chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop };
+            return new PlanInput(sampling, chat, HistoryField);
+        });
+        if (job is null) return problem!;
+
+        IReadOnlyList<ChatTurn> After(string reply) => [.. history, new ChatTurn("user", r.UserPrompt), new ChatTurn("assistant", reply)];
+        if (stream)
+        {
+            return new EventStream(job,
+                delta: text => new("delta", new GenerateDelta(text)),
+                done: d => [new("done", new ChatDone(d.Seed, d.FinishReason, d.Usage, d.Timings, d.Text, After(d.Text)))],
+                error: GenerateApi.ErrorEvent);
+        }
+        return await GenerationStart.RespondAsync(job, http,
+            d => TypedResults.Ok(new ChatResponse(d.Text, After(d.Text), d.FinishReason, d.Usage, d.Timings, d.Seed)));
+    }
+
+    /// <summary>The system prompt (the request's, else the server's default) unless the history brings its own, the history, then the user's turn.</summary>
+    static ChatMessage[] Messages(ChatRequest r, IReadOnlyList<ChatTurn> history, string? defaultSystemPrompt)
+    {
+        var system = r.SystemPrompt ?? defaultSystemPrompt;
+        var turns = history.Select(t => new ChatMessage(t.Role!, t.Content!));
+        if (!string.IsNullOrEmpty(system) && history is not [{ Role: "system" }, ..]) turns = turns.Prepend(new ChatMessage("system", system));
+        return [.. turns, new ChatMessage("user", r.UserPrompt!)];
+    }
+}
