@@ -35,6 +35,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 FileSizeBytes: new FileInfo(path).Length,
                 LoadMs: (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 HasChatTemplate: ChatTemplate.IsAvailable(model));
+            source.Loaded(path);
             status = new ModelStatus(HealthStatus.Ok, model, scheduler, info);
             EndGenerationsAtShutdown(scheduler);
             logger.LogInformation("Model {Name} ready: {Parameters:N0} parameters, {Quantization}, context {Context} x {Parallel} sequences, {Threads} threads, loaded in {LoadMs} ms",

@@ -4,6 +4,9 @@ namespace CustomGpt.ModelApi.Hosting;
 public interface IModelSource
 {
     Task<string> ResolveAsync(IProgress<double> progress, CancellationToken cancellationToken);
+
+    /// <summary>llama.cpp has loaded (mapped) the file: a source may now drop a file it does not keep.</summary>
+    void Loaded(string path) { }
 }
 
 /// <summary>A model file already on disk (MODEL_PATH).</summary>

@@ -72,7 +72,13 @@ public sealed class UrlModelSource(Uri url, string? sha256, string cacheDirector
         }
     }
 
-    /// <summary>The unverified download is deleted when the service stops (llama.cpp has read it by then).</summary>
+    /// <summary>The unverified download is deleted once llama.cpp has it (a mapped file stays readable
+    /// after its name is gone), or at the stop if loading never got that far.</summary>
+    public void Loaded(string path)
+    {
+        if (path == uncached) Dispose();
+    }
+
     public void Dispose()
     {
         if (uncached is not null && File.Exists(uncached)) File.Delete(uncached);
