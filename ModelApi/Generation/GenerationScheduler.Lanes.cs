@@ -18,9 +18,7 @@ public sealed partial class GenerationScheduler
         {
             if (job.Cancellation.IsCancellationRequested)
             {
-                Interlocked.Decrement(ref admitted);
-                Metrics.Cancelled(0, 0);
-                job.Cancel();
+                CancelWaiting(job);
                 continue;
             }
             var lane = BestLane(job.Plan.PromptTokens);
@@ -34,9 +32,7 @@ public sealed partial class GenerationScheduler
                 job.Sampler?.Dispose();
                 job.Sampler = null;
                 memories[lane].Distrust(); // whatever happened to its cells, the next job clears them
-                Interlocked.Decrement(ref admitted);
-                Metrics.Failed();
-                job.Fail(e);
+                FailWaiting(job, e);
                 continue;
             }
             job.Lane = lane;

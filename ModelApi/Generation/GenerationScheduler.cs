@@ -100,20 +100,28 @@ public sealed partial class GenerationScheduler : IDisposable
     void Withdraw(GenerationJob job)
     {
         if (!queue.Remove(job)) return; // already decoding: the scheduler cancels it at its next step
-        Interlocked.Decrement(ref admitted);
-        Metrics.Cancelled(0, 0);
-        job.Cancel();
+        CancelWaiting(job);
     }
 
     /// <summary>At shutdown: accept nothing more, and answer every waiting request with <paramref name="reason"/> now.</summary>
     public void Drain(Exception reason)
     {
-        foreach (var job in queue.Close())
-        {
-            Interlocked.Decrement(ref admitted);
-            Metrics.Failed();
-            job.Fail(reason);
-        }
+        foreach (var job in queue.Close()) FailWaiting(job, reason);
+    }
+
+    // A job that holds no lane (or no longer does) ends: its place in the count goes back with its answer.
+    void CancelWaiting(GenerationJob job)
+    {
+        Interlocked.Decrement(ref admitted);
+        Metrics.Cancelled(0, 0);
+        job.Cancel();
+    }
+
+    void FailWaiting(GenerationJob job, Exception error)
+    {
+        Interlocked.Decrement(ref admitted);
+        Metrics.Failed();
+        job.Fail(error);
     }
 
     /// <summary>At the end of the shutdown grace: the running requests end with <paramref name="reason"/>
@@ -172,9 +180,7 @@ public sealed partial class GenerationScheduler : IDisposable
             lanes[lane] = null;
             job.Sampler?.Dispose();
             Interlocked.Decrement(ref active);
-            Interlocked.Decrement(ref admitted);
-            Metrics.Failed();
-            job.Fail(error);
+            FailWaiting(job, error);
         }
     }
 
