@@ -20,6 +20,11 @@ public abstract record SamplingRequest
     public IReadOnlyList<string>? Stop { get; init; }
     /// <summary>True: Server-Sent Events, one per text delta, then a final "done" event.</summary>
     public bool? Stream { get; init; }
+    /// <summary>
+    /// A text longer than the context moves its window on (a context shift), forgetting its oldest tokens.
+    /// True: the prompt's tokens are never forgotten, only what came after them. Default false.
+    /// </summary>
+    public bool? KeepPrompt { get; init; }
 }
 
 /// <summary>POST /generate. Every field is optional; the original API took seed, temperature and num_chars.</summary>
@@ -48,8 +53,9 @@ public static class FinishReasons
 /// <summary><c>cached_tokens</c>: prompt tokens reused from an earlier request (a shared prefix), not decoded again.</summary>
 public sealed record Usage(int PromptTokens, int CompletionTokens, int CachedTokens = 0);
 
-/// <summary>Where the time went. tokens_per_second counts generated tokens after the first.</summary>
-public sealed record Timings(double TtftMs, double PromptTokensPerSecond, double TokensPerSecond, double TotalMs);
+/// <summary>Where the time went. tokens_per_second counts generated tokens after the first;
+/// context_shifts, how often a text longer than the context moved its window on.</summary>
+public sealed record Timings(double TtftMs, double PromptTokensPerSecond, double TokensPerSecond, double TotalMs, int ContextShifts = 0);
 
 public sealed record GenerateResponse(string GeneratedText, long Seed, string FinishReason, Usage Usage, Timings Timings);
 
@@ -87,7 +93,9 @@ public sealed record ModelInfo(
     long FileSizeBytes,
     long LoadMs,
     // False: /chat and /v1/chat/completions use the plain "role: content" transcript.
-    bool HasChatTemplate = false);
+    bool HasChatTemplate = false,
+    // The server's MAX_CHARS: the most num_chars (and max_tokens) one request may ask for.
+    int MaxChars = 0);
 
 /// <summary>The "code" of a problem: why the API cannot answer (503), or why the gateway turned a request away.</summary>
 public static class ProblemCodes

@@ -6,6 +6,7 @@ using CustomGpt.LlamaCpp;
 //        dotnet run -c Release --project bench -- --soak [--minutes N] [--clients N]   (mixed traffic, memory drift)
 //        dotnet run -c Release --project bench -- --fuzz [--bodies N] [--seed N]      (bad bodies on every route)
 //        dotnet run -c Release --project bench -- --chat [--threads N] [--rounds N]     (6-turn chat TTFT, prompt cache on/off)
+//        dotnet run -c Release --project bench -- --long [--threads N] [--seeds N]      (real words past the context, default model)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
@@ -21,6 +22,11 @@ var threads = Arg("--threads", Environment.ProcessorCount);
 if (args.Contains("--chat"))
 {
     await ChatTurns.RunAsync(BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench")), threads, Arg("--rounds", 3));
+    return;
+}
+if (args.Contains("--long"))
+{
+    await LongText.RunAsync(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "models", "custom-gpt.gguf"), threads, Arg("--seeds", 10));
     return;
 }
 var tokens = Arg("--tokens", 64);

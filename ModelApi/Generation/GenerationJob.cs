@@ -11,7 +11,9 @@ public sealed record GenerationPlan(
     SamplingOptions Sampling,
     int? NumChars,
     int MaxTokens,
-    IReadOnlyList<string> Stop);
+    IReadOnlyList<string> Stop,
+    // Leading prompt tokens a context shift never forgets.
+    int KeepTokens);
 
 public sealed record GenerationResult(string Text, long Seed, string FinishReason, Usage Usage, Timings Timings);
 
@@ -46,6 +48,8 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     internal int CompletionTokens { get; set; }
     /// <summary>Prompt tokens the lane already held from an earlier request: not decoded again.</summary>
     internal int CachedTokens { get; set; }
+    /// <summary>How often the window moved on because the text outgrew the context.</summary>
+    internal int ContextShifts { get; set; }
     /// <summary>Where this job's logits are in the batch just decoded; null when it has none there.</summary>
     internal int? LogitsIndex { get; set; }
     internal bool PromptDone => PromptCursor >= Plan.PromptTokens.Length;
@@ -73,7 +77,8 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
             TtftMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, first).TotalMilliseconds, 2),
             PromptTokensPerSecond: promptSeconds > 0 ? Math.Round((Plan.PromptTokens.Length - CachedTokens) / promptSeconds, 1) : 0,
             TokensPerSecond: genSeconds > 0 && CompletionTokens > 1 ? Math.Round((CompletionTokens - 1) / genSeconds, 1) : 0,
-            TotalMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, now).TotalMilliseconds, 2));
+            TotalMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, now).TotalMilliseconds, 2),
+            ContextShifts: ContextShifts);
         WithdrawOnCancel.Dispose();
         deltas.Writer.TryComplete();
         completion.TrySetResult(new GenerationResult(Output.Text, Plan.Sampling.Seed, finishReason,

@@ -5,7 +5,7 @@ namespace CustomGpt.ModelApi.Generation;
 /// <summary>Counters the scheduler keeps, served at /metrics in Prometheus text format.</summary>
 public sealed class GenerationMetrics
 {
-    long completed, cancelled, failed, rejected, promptTokens, reusedPromptTokens, generatedTokens, decodeSteps;
+    long completed, cancelled, failed, rejected, promptTokens, reusedPromptTokens, generatedTokens, decodeSteps, contextShifts;
 
     public long GeneratedTokens => Interlocked.Read(ref generatedTokens);
 
@@ -15,6 +15,7 @@ public sealed class GenerationMetrics
     internal void Rejected() => Interlocked.Increment(ref rejected);
     internal void DecodeStep() => Interlocked.Increment(ref decodeSteps);
     internal void PromptTokensReused(int tokens) => Interlocked.Add(ref reusedPromptTokens, tokens);
+    internal void ContextShift() => Interlocked.Increment(ref contextShifts);
 
     void Count(int prompt, int generated)
     {
@@ -36,6 +37,7 @@ public sealed class GenerationMetrics
         Family("customgpt_prompt_tokens_reused_total", "counter", "Prompt tokens taken from a sequence's cache instead of decoded (prompt cache).", ("", Interlocked.Read(ref reusedPromptTokens)));
         Family("customgpt_generated_tokens_total", "counter", "Tokens generated.", ("", GeneratedTokens));
         Family("customgpt_decode_steps_total", "counter", "llama_decode calls.", ("", Interlocked.Read(ref decodeSteps)));
+        Family("customgpt_context_shifts_total", "counter", "Times a text outgrew its context and the window moved on.", ("", Interlocked.Read(ref contextShifts)));
         Family("customgpt_requests_active", "gauge", "Requests decoding now.", ("", active));
         Family("customgpt_requests_queued", "gauge", "Requests waiting for a free sequence.", ("", queued));
         return sb.ToString();

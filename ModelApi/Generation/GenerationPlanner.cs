@@ -11,6 +11,14 @@ public sealed record PlanInput(GenerateRequest Request, ChatPrompt? Chat = null,
     public static implicit operator PlanInput(GenerateRequest request) => new(request);
 }
 
+/// <summary>What the running server allows: positions per request, MAX_CHARS, and whether a text may
+/// outgrow the context (llama.cpp can shift this model's memory).</summary>
+public readonly record struct PlanLimits(int ContextSize, int MaxChars, bool CanShift)
+{
+    /// <summary>With a moving window, as many tokens as characters may be asked for; without, the context.</summary>
+    public int MaxTokens => CanShift ? Math.Max(MaxChars, ContextSize) : ContextSize;
+}
+
 /// <summary>
 /// Checks a <see cref="GenerateRequest"/> against the model and limits and turns it into a
 /// <see cref="GenerationPlan"/>. Everything llama.cpp could choke on is caught here, per field.
@@ -30,9 +38,10 @@ public static class GenerationPlanner
     public const long MaxSeed = uint.MaxValue - 1L;
 
     public static (GenerationPlan? Plan, Dictionary<string, string[]> Errors) Plan(
-        PlanInput input, LlamaModel model, int contextSize, int maxChars)
+        PlanInput input, LlamaModel model, PlanLimits limits)
     {
         var (r, chat) = (input.Request, input.Chat);
+        var (contextSize, maxChars) = (limits.ContextSize, limits.MaxChars);
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [message];
 
@@ -41,7 +50,8 @@ public static class GenerationPlanner
         if (r.Temperature is double t && (!double.IsFinite(t) || t < 0 || t > MaxTemperature || (t != 0 && (float)t < MinTemperature)))
             Error("temperature", $"'temperature' must be 0 (greedy) or a number from {MinTemperature} to {MaxTemperature}.");
         if (r.NumChars is < 1 || r.NumChars > maxChars) Error("num_chars", $"'num_chars' must be from 1 to {maxChars}.");
-        if (r.MaxTokens is < 1 || r.MaxTokens > contextSize) Error("max_tokens", $"'max_tokens' must be from 1 to {contextSize} (the context size).");
+        if (r.MaxTokens is < 1 || r.MaxTokens > limits.MaxTokens)
+            Error("max_tokens", $"'max_tokens' must be from 1 to {limits.MaxTokens}{(limits.CanShift ? "" : " (the context size)")}.");
         if (r.TopK is < 0 || r.TopK > model.VocabSize) Error("top_k", $"'top_k' must be from 0 (off) to {model.VocabSize} (the vocabulary size).");
         if (r.TopP is double p && !((float)p > 0 && p <= 1)) Error("top_p", "'top_p' must be greater than 0 (at least 1e-38) and at most 1.");
         if (r.MinP is double m && !(m >= 0 && m <= 1)) Error("min_p", "'min_p' must be from 0 to 1.");
@@ -70,11 +80,23 @@ public static class GenerationPlanner
         var numChars = r.NumChars ?? (r.MaxTokens is null ? DefaultNumChars : null);
         // A character never takes less than one token here, so this is how much output can need.
         var wanted = r.MaxTokens ?? numChars!.Value;
-        if (wanted > room)
+        if (wanted > room && !limits.CanShift)
         {
             var field = r.MaxTokens is null ? "num_chars" : "max_tokens";
             Error(field, $"The prompt ({prompt.Length} tokens) plus '{field}' ({wanted}) exceeds the context of {contextSize} tokens; ask for at most {room}.");
             return (null, errors);
+        }
+        // What a context shift keeps: the whole prompt when asked (it must leave room to move on),
+        // else only the beginning-of-text token the model expects in front.
+        var keep = r.KeepPrompt == true ? prompt.Length : prompt[0] == model.BosToken && model.AddsBos ? 1 : 0;
+        if (keep > contextSize / 2)
+        {
+            if (wanted > room)
+            {
+                Error("keep_prompt", $"'keep_prompt' keeps at most half the context ({contextSize / 2} tokens) when the text outgrows it; the prompt is {prompt.Length} tokens.");
+                return (null, errors);
+            }
+            keep = contextSize / 2; // no shift is needed unless characters take more tokens than planned
         }
 
         var seed = r.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
@@ -88,9 +110,9 @@ public static class GenerationPlanner
             RepeatPenalty = (float)(r.RepeatPenalty ?? 1.0),
             IgnoreEos = r.IgnoreEos ?? false,
         };
-        // Byte-level tokens can make a character cost several tokens; a sliding window then keeps
-        // num_chars exact. The bound only stops a model that never produces a visible character.
+        // Byte-level tokens can make a character cost several tokens: the moving window keeps num_chars
+        // exact. The bound only stops a model that never produces a visible character.
         var maxTokens = r.MaxTokens ?? Math.Max(room, numChars!.Value * 8);
-        return (new GenerationPlan(prompt, sampling, numChars, maxTokens, stops), errors);
+        return (new GenerationPlan(prompt, sampling, numChars, maxTokens, stops, keep), errors);
     }
 }

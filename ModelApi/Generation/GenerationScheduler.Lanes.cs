@@ -180,15 +180,17 @@ public sealed partial class GenerationScheduler
     }
 
     /// <summary>
-    /// A full sequence forgets the older half of what follows the start of its prompt, as llama-server's
-    /// context shift does: only reached when characters took more tokens than the request planned for.
+    /// A full lane forgets the older half of what follows the tokens it keeps, and the rest moves down, as
+    /// llama-server's context shift does: a text of any length goes on from the latest half context.
     /// </summary>
     void SlideWindow(GenerationJob job)
     {
-        var keep = Math.Min(job.Plan.PromptTokens.Length, context.SequenceContextSize / 4);
+        var keep = job.Plan.KeepTokens;
         var discard = (job.Position - keep) / 2;
         memories[job.Lane].Distrust(); // positions no longer match tokens: nothing here can be reused
         job.Position = context.ShiftSequence(job.Lane, job.Position, keep, discard);
+        job.ContextShifts++;
+        Metrics.ContextShift();
     }
 
     void Succeed(int lane, GenerationJob job, string reason)

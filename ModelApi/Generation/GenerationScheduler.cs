@@ -62,6 +62,8 @@ public sealed partial class GenerationScheduler : IDisposable
 
     /// <summary>Positions available to each request: prompt plus generated tokens.</summary>
     public int SequenceContextSize => context.SequenceContextSize;
+    /// <summary>Whether a text may outgrow <see cref="SequenceContextSize"/> (its window moves on).</summary>
+    public bool CanShift => context.CanShift;
     public int Parallel => lanes.Length;
 
     /// <summary>Requests running or waiting right now.</summary>

@@ -34,7 +34,8 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 ContextLength: scheduler.SequenceContextSize,
                 FileSizeBytes: new FileInfo(path).Length,
                 LoadMs: (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                HasChatTemplate: ChatTemplate.IsAvailable(model));
+                HasChatTemplate: ChatTemplate.IsAvailable(model),
+                MaxChars: settings.MaxChars);
             source.Loaded(path);
             status = new ModelStatus(HealthStatus.Ok, model, scheduler, info);
             EndGenerationsAtShutdown(scheduler);

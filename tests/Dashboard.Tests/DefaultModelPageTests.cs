@@ -25,11 +25,7 @@ public class DefaultModelPageTests(Browser browser)
 
         Assert.Equal(200, CustomGptPage.CharCount(text));
         // Most words are real words of the King James Bible (the list of its 3,000 most common words).
-        var known = File.ReadLines(Path.Combine(DashboardProcess.RepositoryRoot, "tests", "Trainer.Tests", "kjv-common-words.txt"))
-            .Select(w => w.Trim().ToLowerInvariant()).ToHashSet();
-        var words = text.Split([' ', '\n', ',', '.', ';', ':', '?', '!'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(w => w.ToLowerInvariant()).SkipLast(1).ToList(); // the last word may be cut off
-        Assert.True(words.Count(known.Contains) >= words.Count * 0.6, $"too few real words in: {text}");
+        Assert.True(KnownWords.Share(text, cutOff: true) >= 0.6, $"too few real words in: {text}");
 
         await Screenshots.SaveAsync(page.Page, "dashboard.png", toDocs: true);
         await page.Page.Context.CloseAsync();

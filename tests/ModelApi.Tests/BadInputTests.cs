@@ -82,15 +82,12 @@ public class BadInputTests(TinyServer fixture) : IClassFixture<TinyServer>
     }
 
     [Fact]
-    public async Task Prompt_and_output_beyond_the_context_are_refused_with_the_limit()
+    public async Task A_prompt_beyond_the_context_is_refused_with_the_limit()
     {
+        // The output may outgrow the context (the window moves on), the prompt may not.
         var longPrompt = JsonSerializer.Serialize(new { prompt = new string('a', 600), num_chars = 10 });
         var problem = await AssertProblem(await http.PostJsonAsync("/generate", longPrompt), HttpStatusCode.BadRequest, "prompt");
         Assert.Contains("512", problem);
-
-        var tooMuch = JsonSerializer.Serialize(new { prompt = new string('a', 300), num_chars = 300 });
-        problem = await AssertProblem(await http.PostJsonAsync("/generate", tooMuch), HttpStatusCode.BadRequest, "num_chars");
-        Assert.Contains("at most 212", problem);
     }
 
     [Fact]

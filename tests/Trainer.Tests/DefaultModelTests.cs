@@ -5,15 +5,11 @@ namespace CustomGpt.Trainer.Tests;
 
 /// <summary>
 /// The committed default model (models/custom-gpt.gguf, see models/README.md): loads, generates the
-/// same text for the same seed, and that text is mostly real words of its source. The corpus is not
-/// committed; kjv-common-words.txt holds the 3,000 most frequent words of the King James Bible
-/// (96% of its running text), lower case.
+/// same text for the same seed, and that text is mostly real words of its source (the corpus is not
+/// committed; <see cref="KnownWords"/> has its most common words).
 /// </summary>
 public sealed class DefaultModelTests
 {
-    static readonly IReadOnlySet<string> CommonWords =
-        File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "kjv-common-words.txt")).Where(w => w.Length > 0).ToHashSet();
-
     [Fact]
     public void The_default_model_is_committed_small_and_described()
     {
@@ -36,11 +32,11 @@ public sealed class DefaultModelTests
         var b = SampleGenerator.Generate(model, "", 200, seed: 42, threads: 1);
         Assert.Equal(a, b);
         Assert.Equal(200, a.EnumerateRunes().Count());
-        Assert.True(Words.KnownShare(a, CommonWords) >= 0.6, $"{Words.KnownShare(a, CommonWords):P0} known words in:\n{a}");
+        Assert.True(KnownWords.Share(a) >= 0.6, $"{KnownWords.Share(a):P0} known words in:\n{a}");
 
         var other = SampleGenerator.Generate(model, "And God said", 150, seed: 7, threads: 1);
         Assert.NotEqual(a[..150], other);
-        Assert.True(Words.KnownShare("And God said" + other, CommonWords) >= 0.6, other);
+        Assert.True(KnownWords.Share("And God said" + other) >= 0.6, other);
     }
 
     [Fact]
@@ -51,7 +47,7 @@ public sealed class DefaultModelTests
         var text = await api.GenerateAsync(request);
         Assert.Equal(200, text.EnumerateRunes().Count());
         Assert.Equal(text, await api.GenerateAsync(request));
-        Assert.True(Words.KnownShare(text, CommonWords) >= 0.6, $"{Words.KnownShare(text, CommonWords):P0} known words in:\n{text}");
+        Assert.True(KnownWords.Share(text) >= 0.6, $"{KnownWords.Share(text):P0} known words in:\n{text}");
         var health = System.Text.Json.JsonDocument.Parse(await api.Http.GetStringAsync(new Uri("health", UriKind.Relative))).RootElement;
         Assert.Equal("custom-gpt", health.GetProperty("model").GetProperty("name").GetString());
     }

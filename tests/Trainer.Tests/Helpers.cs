@@ -140,14 +140,3 @@ public sealed class ModelApiServer : IDisposable
         process.Dispose();
     }
 }
-
-public static class Words
-{
-    /// <summary>The share of words in <paramref name="text"/> (letters and apostrophes) found in <paramref name="known"/>.</summary>
-    public static double KnownShare(string text, IReadOnlySet<string> known)
-    {
-        var words = text.Split((char[])[' ', '\n', '\t', ',', '.', ';', ':', '?', '!', '(', ')', '"'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(w => w.Trim('\'').ToLowerInvariant()).Where(w => w.Length > 0).ToList();
-        return words.Count == 0 ? 0 : words.Count(known.Contains) / (double)words.Count;
-    }
-}
