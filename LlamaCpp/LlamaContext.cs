@@ -10,6 +10,17 @@ public sealed record ContextOptions
     public int Sequences { get; init; } = 1;
     public int Threads { get; init; } = Environment.ProcessorCount;
     public int BatchSize { get; init; } = 512;
+    /// <summary>How keys and values are stored; q8_0 takes about half the memory of f16.</summary>
+    public KvCacheType KvCache { get; init; } = KvCacheType.F16;
+}
+
+/// <summary>The KV cache's element type (ggml type ids). A quantized cache turns on flash attention,
+/// which llama.cpp needs to read it.</summary>
+public enum KvCacheType
+{
+    F16 = 1,
+    Q4_0 = 2,
+    Q8_0 = 8,
 }
 
 /// <summary>
@@ -49,6 +60,7 @@ public sealed class LlamaContext : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Sequences, 256);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        if (!Enum.IsDefined(options.KvCache)) throw new ArgumentOutOfRangeException(nameof(options), $"Unknown KV cache type {options.KvCache}.");
         var p = NativeMethods.llama_context_default_params();
         p.n_ctx = checked((uint)(options.SequenceContextSize * options.Sequences));
         p.n_seq_max = (uint)options.Sequences;
@@ -58,6 +70,7 @@ public sealed class LlamaContext : IDisposable
         p.n_threads = options.Threads;
         p.n_threads_batch = options.Threads;
         p.kv_unified = 0; // each sequence owns its share of the cache
+        p.type_k = p.type_v = (int)options.KvCache;
         p.no_perf = 1;
         // The context points into the model: the model stays alive until the context is freed.
         var added = false;

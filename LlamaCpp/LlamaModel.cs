@@ -62,13 +62,19 @@ public sealed unsafe class LlamaModel : IDisposable
         }
     }
 
+    // llama_load_mode: LLAMA_LOAD_MODE_NONE reads the file, LLAMA_LOAD_MODE_MMAP maps it.
+    const int LoadModeRead = 0, LoadModeMmap = 1;
+
     /// <summary>Loads a GGUF file. The file is checked first so llama.cpp never sees something that is not GGUF.</summary>
-    public static LlamaModel Load(string path)
+    public static LlamaModel Load(string path, ModelLoadOptions? options = null)
     {
+        options ??= new ModelLoadOptions();
         GgufFile.EnsureLooksValid(path);
         LlamaBackend.EnsureInitialized();
         var p = NativeMethods.llama_model_default_params();
         p.n_gpu_layers = 0; // CPU only
+        p.load_mode = options.MapFile ? LoadModeMmap : LoadModeRead;
+        p.use_extra_bufts = options.RepackWeights ? (byte)1 : (byte)0;
         var ptr = NativeMethods.llama_model_load_from_file(path, p);
         if (ptr == 0) throw new LlamaException($"llama.cpp could not load '{Path.GetFileName(path)}' (see the llama.cpp log lines for why).");
         return new LlamaModel(ModelHandle.From(ptr), path);

@@ -7,6 +7,7 @@ using CustomGpt.LlamaCpp;
 //        dotnet run -c Release --project bench -- --fuzz [--bodies N] [--seed N]      (bad bodies on every route)
 //        dotnet run -c Release --project bench -- --chat [--threads N] [--rounds N]     (6-turn chat TTFT, prompt cache on/off)
 //        dotnet run -c Release --project bench -- --long [--threads N] [--seeds N]      (real words past the context, default model)
+//        dotnet run -c Release --project bench -- --memory [--threads N] [--rounds N]   (peak RSS per loading / KV cache setting)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
@@ -32,6 +33,11 @@ if (args.Contains("--long"))
 var tokens = Arg("--tokens", 64);
 var parallel = Arg("--parallel", 4);
 var rounds = Arg("--rounds", 5);
+if (args.Contains("--memory"))
+{
+    await MemoryConfigs.RunAsync(BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench")), threads, parallel, tokens, rounds);
+    return;
+}
 var modelPath = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault()
     ?? BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench"));
 // About 60 tokens in the synthetic vocabulary.

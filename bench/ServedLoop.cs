@@ -50,7 +50,7 @@ sealed class ServedLoop : IDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 
-    /// <summary>Peak resident memory of the server process (VmHWM), in MB.</summary>
+    /// <summary>Peak resident memory of the server process (VmHWM), in MiB.</summary>
     public double PeakRssMb()
     {
         var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));

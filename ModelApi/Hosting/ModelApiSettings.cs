@@ -1,3 +1,5 @@
+using CustomGpt.LlamaCpp;
+
 namespace CustomGpt.ModelApi.Hosting;
 
 /// <summary>Everything ModelApi reads from the environment, with its defaults. Read once at start.</summary>
@@ -26,6 +28,10 @@ public sealed record ModelApiSettings
     /// <summary>The largest num_chars a request may ask for.</summary>
     public int MaxChars { get; init; } = 8192;
     public int BatchSize { get; init; } = 512;
+    /// <summary>MODEL_MMAP, MODEL_REPACK: how the weights come into memory (README "Memory").</summary>
+    public ModelLoadOptions Load { get; init; } = new();
+    /// <summary>KV_CACHE_TYPE: f16 (default), q8_0 or q4_0.</summary>
+    public KvCacheType KvCache { get; init; } = KvCacheType.F16;
     /// <summary>Browser origins allowed to call the API (CORS); none by default.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>Prompt text appears in logs only when this is on.</summary>
@@ -77,6 +83,14 @@ public sealed record ModelApiSettings
             errors.Add($"{key}='{raw}' must be a whole number from {min} to {max}.");
             return fallback;
         }
+        bool Bool(string key, bool fallback)
+        {
+            var raw = config[key];
+            if (string.IsNullOrWhiteSpace(raw)) return fallback;
+            if (bool.TryParse(raw.Trim(), out var value)) return value;
+            errors.Add($"{key}='{raw}' must be true or false.");
+            return fallback;
+        }
         var contextSize = string.IsNullOrWhiteSpace(config["CONTEXT_SIZE"]) ? (int?)null : Int("CONTEXT_SIZE", 0, 16, 1 << 20);
         var settings = new ModelApiSettings
         {
@@ -91,6 +105,8 @@ public sealed record ModelApiSettings
             MaxQueue = Int("MAX_QUEUE", 64, 0, 100_000),
             MaxChars = Int("MAX_CHARS", 8192, 1, 1 << 20),
             BatchSize = Int("BATCH_SIZE", 512, 32, 8192),
+            Load = new ModelLoadOptions { MapFile = Bool("MODEL_MMAP", DefaultMapFile), RepackWeights = Bool("MODEL_REPACK", true) },
+            KvCache = ParseKvCache(config["KV_CACHE_TYPE"], errors),
             LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
             PromptCache = !bool.TryParse(config["PROMPT_CACHE"], out var promptCache) || promptCache,
             DefaultSystemPrompt = config["DEFAULT_SYSTEM_PROMPT"] is { Length: > 0 } system ? system : null,
@@ -114,6 +130,9 @@ public sealed record ModelApiSettings
         return settings;
     }
 
+    /// <summary>Whether MODEL_MMAP is on when unset (see README "Memory" for the measurements behind it).</summary>
+    const bool DefaultMapFile = true;
+
     /// <summary>Per user, so one user's cache folder is never another's (the cache must be private).</summary>
     static string DefaultCacheDirectory => Path.Combine(Path.GetTempPath(), "customgpt-models-" + Environment.UserName);
 
@@ -130,6 +149,19 @@ public sealed record ModelApiSettings
         var shown = Uri.TryCreate(raw, UriKind.Absolute, out var parsed) ? ModelCache.Redact(parsed) : "(not a URL)";
         errors.Add($"MODEL_URL='{shown}' must be an https:// URL.");
         return null;
+    }
+
+    static KvCacheType ParseKvCache(string? raw, List<string> errors)
+    {
+        switch (raw?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "f16": return KvCacheType.F16;
+            case "q8_0": return KvCacheType.Q8_0;
+            case "q4_0": return KvCacheType.Q4_0;
+            default:
+                errors.Add($"KV_CACHE_TYPE='{raw}' must be f16, q8_0 or q4_0.");
+                return KvCacheType.F16;
+        }
     }
 
     static string? ParseSha256(string? raw, List<string> errors)

@@ -91,7 +91,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
     (LlamaModel, GenerationScheduler) Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException("The model file was not found.", path);
-        var model = LlamaModel.Load(path);
+        var model = LlamaModel.Load(path, settings.Load);
         try
         {
             var perSequence = settings.ContextSize ?? Math.Min(model.TrainedContextLength, 4096);
@@ -101,6 +101,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 Sequences = settings.Parallel,
                 Threads = settings.Threads,
                 BatchSize = settings.BatchSize,
+                KvCache = settings.KvCache,
             };
             return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash, settings.PromptCache));
         }

@@ -6,6 +6,7 @@ namespace CustomGpt.Dashboard.Components.Parameters;
 public sealed class GenerationParameters
 {
     public const double MinTemperature = 0, MaxTemperature = 10;
+    /// <summary>MaxChars holds until a connection test reports the server's own limit.</summary>
     public const int MinChars = 1, MaxChars = 8192;
     public const long MaxSeed = uint.MaxValue - 1L;
     public const double MinTopP = 0.01, MaxTopP = 1;
@@ -30,6 +31,9 @@ public sealed class GenerationParameters
     /// <summary>True when the failure is about a field that has its own control (and message) on the page.</summary>
     public static bool ShownAtField(ApiFailure failure) =>
         failure.Kind == ApiFailureKind.Rejected && failure.Field is { } field && FieldsWithControl.Contains(field);
+
+    /// <summary>The most characters the connected server takes (its MAX_CHARS, from /health).</summary>
+    public static int MaxCharsFor(ModelInfo? model) => model is { MaxChars: > 0 } m ? m.MaxChars : MaxChars;
 
     public GenerationParameters Clone() => (GenerationParameters)MemberwiseClone();
 
