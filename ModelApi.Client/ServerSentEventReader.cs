@@ -1,7 +1,7 @@
 namespace CustomGpt.ModelApi.Client;
 
 /// <summary>Reads text/event-stream: "event:" and "data:" lines, an empty line ends an event.</summary>
-sealed class ServerSentEventReader(Stream stream) : IDisposable
+public sealed class ServerSentEventReader(Stream stream) : IDisposable
 {
     readonly StreamReader reader = new(stream);
 

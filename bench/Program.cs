@@ -32,7 +32,7 @@ if (args.Contains("--long"))
 }
 var tokens = Arg("--tokens", 64);
 var parallel = Arg("--parallel", 4);
-var rounds = Arg("--rounds", 5);
+var rounds = Arg("--rounds", 7);
 if (args.Contains("--memory"))
 {
     await MemoryConfigs.RunAsync(BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench")), threads, parallel, tokens, rounds);
@@ -51,26 +51,37 @@ Console.WriteLine($"ModelApi start to /health ok      : {served.StartToReady.Tot
 using var direct = new DirectLoop(modelPath, threads);
 await served.GenerateAsync(prompt, 8, 0); // the first request after start
 
-// Alternate the two so background load on the machine hits both alike; report medians.
+// Alternate direct, JSON and streamed runs so background load on the machine hits all alike;
+// each served run is compared with the direct run just before it, and the distribution is printed.
 var directRuns = new List<(double Prompt, double Gen)>();
 var servedRuns = new List<CustomGpt.ModelApi.Client.GenerateResponse>();
+var streamedRuns = new List<CustomGpt.ModelApi.Client.Timings>();
 for (var i = 0; i < rounds; i++)
 {
     directRuns.Add(direct.Run(prompt, tokens));
     servedRuns.Add(await served.GenerateAsync(prompt, tokens, i));
+    streamedRuns.Add(await served.StreamAsync(prompt, tokens, i));
 }
 var directGen = Median(directRuns.Select(r => r.Gen));
 var servedGen = Median(servedRuns.Select(r => r.Timings.TokensPerSecond));
 Console.WriteLine($"binding, no HTTP: prompt tok/s    : {Median(directRuns.Select(r => r.Prompt)),7:F1}   generation tok/s {directGen,6:F1}");
-Console.WriteLine($"ModelApi 1 stream: prompt tok/s   : {Median(servedRuns.Select(r => r.Timings.PromptTokensPerSecond)),7:F1}   generation tok/s {servedGen,6:F1}");
+Console.WriteLine($"ModelApi 1 stream: prompt tok/s   : {Median(servedRuns.Select(r => r.Timings.PromptTokensPerSecond)),7:F1}   generation tok/s {servedGen,6:F1} (JSON), {Median(streamedRuns.Select(t => t.TokensPerSecond)),6:F1} (SSE)");
 Console.WriteLine($"ModelApi TTFT, {servedRuns[0].Usage.PromptTokens}-token prompt       : {Median(servedRuns.Select(r => r.Timings.TtftMs)),7:F0} ms");
 Console.WriteLine($"ModelApi overhead, single stream  : {(1 - servedGen / directGen) * 100,7:F1} % (median of {rounds} alternating runs)");
+PrintRatios("JSON / binding", servedRuns.Select(r => r.Timings.TokensPerSecond));
+PrintRatios("SSE  / binding", streamedRuns.Select(t => t.TokensPerSecond));
 foreach (var clients in new[] { 1, 4, 8 })
 {
     var aggregate = await served.AggregateAsync(clients, tokens);
     Console.WriteLine($"ModelApi {clients} client{(clients == 1 ? "," : "s,")} aggregate tok/s : {aggregate,7:F1}   (wall clock, {clients} x {tokens} tokens)");
 }
 Console.WriteLine($"ModelApi peak RSS                 : {served.PeakRssMb(),7:F0} MB");
+
+void PrintRatios(string what, IEnumerable<double> served)
+{
+    var ratios = served.Zip(directRuns, (s, d) => s / d.Gen).ToList();
+    Console.WriteLine($"{what} per run   : {string.Join(" ", ratios.Select(r => r.ToString("F2")))}   median {Median(ratios):F2}, lowest {ratios.Min():F2}");
+}
 
 int Arg(string name, int fallback)
 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Text.Json;
 using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.Bench;
@@ -63,6 +64,21 @@ sealed class ServedLoop : IDisposable
             new GenerateRequest { Prompt = prompt, MaxTokens = tokens, Seed = seed, Temperature = 0, IgnoreEos = true }, ModelApiJson.Options);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<GenerateResponse>(ModelApiJson.Options))!;
+    }
+
+    /// <summary>The same request as <see cref="GenerateAsync"/>, streamed as Server-Sent Events; the timings of its "done" event.</summary>
+    public async Task<Timings> StreamAsync(string prompt, int tokens, int seed)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/generate")
+        {
+            Content = JsonContent.Create(new GenerateRequest { Prompt = prompt, MaxTokens = tokens, Seed = seed, Temperature = 0, IgnoreEos = true, Stream = true }, options: ModelApiJson.Options),
+        };
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        var reader = new ServerSentEventReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadAsync(CancellationToken.None) is var (name, data))
+            if (name == "done") return JsonSerializer.Deserialize<GenerateDone>(data, ModelApiJson.Options)!.Timings;
+        throw new InvalidOperationException("The stream ended without a done event.");
     }
 
     /// <summary>Tokens per second summed over <paramref name="clients"/> clients generating at once.</summary>

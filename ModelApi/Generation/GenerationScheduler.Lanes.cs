@@ -69,6 +69,7 @@ public sealed partial class GenerationScheduler
         var memory = memories[lane];
         var prompt = job.Plan.PromptTokens;
         var reused = promptCache ? Math.Min(memory.CommonPrefix(prompt), prompt.Length - 1) : 0;
+        reused -= reused % PromptChunk; // the rest is decoded in the same chunks as without the cache
         if (reused > 0 && context.RemoveFrom(lane, reused))
         {
             memory.KeepFirst(reused);
@@ -83,6 +84,14 @@ public sealed partial class GenerationScheduler
         memory.LastUsed = ++admissions;
         job.PromptCursor = job.Position = job.CachedTokens = reused;
     }
+
+    /// <summary>
+    /// Prompts are decoded in chunks that start at multiples of this, and a cached prefix is reused up to
+    /// one: llama.cpp's kernels round differently for differently shaped batches, so a prompt split at other
+    /// places could give cells that differ in the last bits, and a reply that differs with and without the
+    /// cache. Small enough to lose little reuse, large enough for the matrix kernels to run at full speed.
+    /// </summary>
+    internal const int PromptChunk = 32;
 
     /// <summary>One decode over all active lanes. False when there was nothing to do.</summary>
     bool Step()
@@ -108,13 +117,13 @@ public sealed partial class GenerationScheduler
             job.LogitsIndex = batch.Add(job.LastToken, job.Position++, lane, wantLogits: true);
             room--;
         }
-        // Then prompts, as much as fits; a long prompt continues in the next step.
+        // Then prompts, a chunk per lane as long as there is room; a long prompt continues in the next step.
         for (var lane = 0; lane < lanes.Length && room > 0; lane++)
         {
             if (lanes[lane] is not { PromptDone: false } job) continue;
             if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
             var prompt = job.Plan.PromptTokens;
-            var take = Math.Min(room, prompt.Length - job.PromptCursor);
+            var take = Math.Min(room, Math.Min(prompt.Length - job.PromptCursor, PromptChunk - job.PromptCursor % PromptChunk));
             for (var i = 0; i < take; i++)
             {
                 var last = job.PromptCursor + 1 == prompt.Length;

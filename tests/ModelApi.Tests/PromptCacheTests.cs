@@ -15,30 +15,36 @@ public class PromptCacheTests
     static ChatRequest Turn(string user, IReadOnlyList<ChatTurn>? history = null, long seed = 3) =>
         new() { UserPrompt = user, ConversationHistory = history, Seed = seed, MaxTokens = 16 };
 
+    /// <summary>A cached prefix is reused in whole prompt chunks.</summary>
+    static int Chunked(int tokens) => tokens - tokens % Generation.GenerationScheduler.PromptChunk;
+
+    // Longer than a few prompt chunks (one token per character in the test model).
+    const string Sentence = "the quick brown fox jumps over a lazy dog. the quick brown fox jumps over a lazy dog. ";
+
     [Fact]
     public async Task The_next_turn_reuses_the_conversation_and_gives_the_same_text_as_without_reuse()
     {
         using var cached = await Server(cache: true).ReadyAsync();
         using var fresh = await Server(cache: false).ReadyAsync();
 
-        var first = await ChatTests.ChatAsync(cached.Http, Turn("the fox"));
+        var first = await ChatTests.ChatAsync(cached.Http, Turn(Sentence));
         Assert.Equal(0, first.Usage.CachedTokens);
         var second = await ChatTests.ChatAsync(cached.Http, Turn("a lazy dog", first.ConversationHistory));
-        Assert.True(second.Usage.CachedTokens >= first.Usage.PromptTokens, $"{second.Usage.CachedTokens} of {second.Usage.PromptTokens} reused");
+        Assert.True(second.Usage.CachedTokens >= Chunked(first.Usage.PromptTokens), $"{second.Usage.CachedTokens} of {second.Usage.PromptTokens} reused");
 
         var uncached = await ChatTests.ChatAsync(fresh.Http, Turn("a lazy dog", first.ConversationHistory));
         Assert.Equal(0, uncached.Usage.CachedTokens);
         Assert.Equal(uncached.Response, second.Response);
         Assert.Equal(uncached.Usage.PromptTokens, second.Usage.PromptTokens);
 
-        // The same prompt again: all but its last token come from the cache, and the text is the same.
-        var again = await cached.Http.GenerateAsync(new { prompt = "the quick brown fox", seed = 4, max_tokens = 20 });
-        var repeat = await cached.Http.GenerateAsync(new { prompt = "the quick brown fox", seed = 4, max_tokens = 20 });
+        // The same prompt again: all but its last chunk come from the cache, and the text is the same.
+        var again = await cached.Http.GenerateAsync(new { prompt = Sentence, seed = 4, max_tokens = 20 });
+        var repeat = await cached.Http.GenerateAsync(new { prompt = Sentence, seed = 4, max_tokens = 20 });
         Assert.Equal(again.GeneratedText, repeat.GeneratedText);
-        Assert.Equal(repeat.Usage.PromptTokens - 1, repeat.Usage.CachedTokens);
+        Assert.Equal(Chunked(repeat.Usage.PromptTokens - 1), repeat.Usage.CachedTokens);
 
         // OpenAI's field, and the counter.
-        using var v1 = await cached.Http.PostJsonAsync("/v1/completions", """{"prompt":"the quick brown fox","seed":4,"max_tokens":20}""");
+        using var v1 = await cached.Http.PostJsonAsync("/v1/completions", JsonSerializer.Serialize(new { prompt = Sentence, seed = 4, max_tokens = 20 }));
         using var body = JsonDocument.Parse(await v1.Content.ReadAsStringAsync());
         Assert.Equal(again.GeneratedText, body.RootElement.GetProperty("choices")[0].GetProperty("text").GetString());
         Assert.Equal(repeat.Usage.CachedTokens, body.RootElement.GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32());
@@ -47,15 +53,34 @@ public class PromptCacheTests
     }
 
     [Fact]
+    public async Task Across_many_seeds_a_reply_is_the_same_with_and_without_the_cache()
+    {
+        using var cached = await Server(cache: true).ReadyAsync();
+        using var fresh = await Server(cache: false).ReadyAsync();
+        // Before prompts were decoded in aligned chunks, 3 to 6 of 40 such seeds gave another reply.
+        for (var seed = 1; seed <= 24; seed++)
+        {
+            var first = await ChatTests.ChatAsync(cached.Http, Turn(Sentence + seed, seed: seed));
+            var next = Turn("a lazy dog jumps over", first.ConversationHistory, seed) with { MaxTokens = 24 };
+            var reused = await ChatTests.ChatAsync(cached.Http, next);
+            var decoded = await ChatTests.ChatAsync(fresh.Http, next);
+            Assert.True(reused.Usage.CachedTokens > 0, $"seed {seed}: nothing reused");
+            Assert.True(reused.Response == decoded.Response, $"seed {seed}: '{reused.Response}' with the cache ({reused.Usage.CachedTokens} tokens reused), '{decoded.Response}' without");
+        }
+    }
+
+    [Fact]
     public async Task A_different_prompt_reuses_only_the_shared_beginning()
     {
         using var cached = await Server(cache: true).ReadyAsync();
         using var fresh = await Server(cache: false).ReadyAsync();
-        await cached.Http.GenerateAsync(new { prompt = "the quick brown fox", seed = 1, max_tokens = 20 });
+        await cached.Http.GenerateAsync(new { prompt = Sentence + "the quick brown fox", seed = 1, max_tokens = 20 });
 
-        var other = await cached.Http.GenerateAsync(new { prompt = "the lazy dog", seed = 2, max_tokens = 20 });
-        Assert.Equal("the ".Length, other.Usage.CachedTokens);
-        var expected = await fresh.Http.GenerateAsync(new { prompt = "the lazy dog", seed = 2, max_tokens = 20 });
+        // Shared: the sentence (more than two chunks, less than three).
+        var other = await cached.Http.GenerateAsync(new { prompt = Sentence + "THE END!", seed = 2, max_tokens = 20 });
+        Assert.Equal(Chunked(Sentence.Length), other.Usage.CachedTokens);
+        Assert.True(other.Usage.CachedTokens > 0);
+        var expected = await fresh.Http.GenerateAsync(new { prompt = Sentence + "THE END!", seed = 2, max_tokens = 20 });
         Assert.Equal(expected.GeneratedText, other.GeneratedText);
 
         var nothingShared = await cached.Http.GenerateAsync(new { prompt = "a fox", seed = 2, max_tokens = 20 });
@@ -67,14 +92,14 @@ public class PromptCacheTests
     public async Task Concurrent_conversations_each_find_their_own_sequence_again()
     {
         using var cached = await Server(cache: true, parallel: 2).ReadyAsync();
-        string[] openers = ["the fox", "a lazy dog"];
+        string[] openers = ["the fox. " + Sentence, "a lazy dog. " + Sentence];
         var firsts = new List<ChatResponse>();
         foreach (var opener in openers) firsts.Add(await ChatTests.ChatAsync(cached.Http, Turn(opener)));
 
         // Both start with the same template opening; each must still find its own sequence, while the other decodes.
         var seconds = await Task.WhenAll(firsts.Select(f => ChatTests.ChatAsync(cached.Http, Turn("THE END", f.ConversationHistory, seed: 8))));
         for (var i = 0; i < openers.Length; i++)
-            Assert.True(seconds[i].Usage.CachedTokens >= firsts[i].Usage.PromptTokens, $"conversation {i}: {seconds[i].Usage.CachedTokens} reused");
+            Assert.True(seconds[i].Usage.CachedTokens >= Chunked(firsts[i].Usage.PromptTokens), $"conversation {i}: {seconds[i].Usage.CachedTokens} reused");
         // Text equality with and without reuse is the other tests' subject: split differently, a prompt's
         // cells can differ in the last bits (llama.cpp's kernels), which at some seeds changes a sampled token.
     }
