@@ -107,4 +107,30 @@ public class ChatPageTests(Browser browser, ChatStack stack) : IClassFixture<Cha
         await Expect(chat.ById("no-chat-template")).ToHaveCountAsync(0); // this model has one
         await chat.Page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task A_reply_renders_its_Markdown_and_no_html_or_script_of_the_model_reaches_the_page()
+    {
+        var chat = await ChatPage.OpenAsync(browser, stack.Dashboard.Address);
+        // A reply as a model could write it, kept in the session as the page keeps replies.
+        const string reply = "**bold** and `code`\n\n<img src=x onerror=\"window.hacked=1\"> <script>window.hacked=2</script>\n\n" +
+                             "[safe](https://example.com/) [unsafe](javascript:window.hacked=3)";
+        await chat.Page.EvaluateAsync("""
+            reply => sessionStorage.setItem('customGpt.chat', JSON.stringify({ owner: '', turns: [
+              { role: 'user', text: '<b>not bold</b>' }, { role: 'assistant', text: reply }] }))
+            """, reply);
+        await chat.ReloadAsync();
+
+        var text = chat.LastReply.GetByTestId("reply-text");
+        await Expect(text.Locator("strong")).ToHaveTextAsync("bold");
+        await Expect(text.Locator("code")).ToHaveTextAsync("code");
+        await Expect(text).ToContainTextAsync("<img src=x onerror=\"window.hacked=1\">");
+        await Expect(text).ToContainTextAsync("<script>window.hacked=2</script>");
+        await Expect(text.Locator("img, script")).ToHaveCountAsync(0);
+        await Expect(text.Locator("a")).ToHaveCountAsync(1);
+        await Expect(text.Locator("a")).ToHaveAttributeAsync("href", "https://example.com/");
+        await Expect(chat.UserMessages.Last).ToHaveTextAsync("<b>not bold</b>"); // the user's words are shown as typed
+        Assert.Null(await chat.Page.EvaluateAsync<int?>("() => window.hacked ?? null"));
+        await chat.Page.Context.CloseAsync();
+    }
 }
