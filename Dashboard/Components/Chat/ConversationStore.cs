@@ -24,7 +24,7 @@ public static class ConversationStore
             using var reader = new StreamReader(stream);
             return Conversation.FromJson(await reader.ReadToEndAsync(), owner);
         }
-        catch (Exception e) when (e is JSException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is JSException or InvalidOperationException or ArgumentOutOfRangeException or IOException)
         {
             return null; // storage blocked or too big: the page starts with an empty conversation
         }
