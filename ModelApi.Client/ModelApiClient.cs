@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace CustomGpt.ModelApi.Client;
@@ -45,80 +43,11 @@ public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOption
     /// is generated, then exactly one <see cref="GenerateStreamItem.Done"/> or <see cref="GenerateStreamItem.Failed"/>.
     /// Cancelling <paramref name="ct"/> closes the connection, which stops the generation on the server.
     /// </summary>
-    public async IAsyncEnumerable<GenerateStreamItem> GenerateStreamAsync(GenerateRequest request, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.Timeout);
-        using var message = Post("generate", request with { Stream = true });
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+    public IAsyncEnumerable<GenerateStreamItem> GenerateStreamAsync(GenerateRequest request, CancellationToken ct = default) =>
+        StreamAsync(() => Post("generate", request with { Stream = true }), GenerateItems, ct);
 
-        var (response, failure) = await Guard<HttpResponseMessage>(async () =>
-        {
-            var key = await AddKeyAsync(message, ct);
-            var r = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (r.IsSuccessStatusCode) return (r, null);
-            using (r) return (null, await FailureAsync(r, key, timeout.Token));
-        }, timeout, null, ct);
-        if (failure is not null)
-        {
-            yield return new GenerateStreamItem.Failed(failure);
-            yield break;
-        }
-
-        using (response)
-        // Cancelling closes the connection at once, even while the caller is not reading: the server stops then.
-        using (ct.Register(static r => ((HttpResponseMessage)r!).Dispose(), response))
-        {
-            var (stream, streamFailure) = await Guard<Stream>(async () => (await response!.Content.ReadAsStreamAsync(timeout.Token), null), timeout, null, ct);
-            if (stream is null)
-            {
-                yield return new GenerateStreamItem.Failed(Lost(streamFailure));
-                yield break;
-            }
-            using var events = new ServerSentEventReader(stream);
-            while (true)
-            {
-                ct.ThrowIfCancellationRequested(); // events already buffered must not outlive a cancel
-                timeout.CancelAfter(options.Timeout); // the timeout is per event: a long generation is fine while it flows
-                var (item, itemFailure) = await Guard<GenerateStreamItem>(async () => (await NextItemAsync(events, timeout.Token), null), timeout, null, ct);
-                item ??= new GenerateStreamItem.Failed(Lost(itemFailure));
-                yield return item;
-                if (item is not GenerateStreamItem.Delta) yield break;
-            }
-        }
-    }
-
-    /// <summary>A failure once the stream has begun: a transport error there means the connection was lost.</summary>
-    ApiFailure Lost(ApiFailure? failure) => failure is null or { Kind: ApiFailureKind.Unreachable }
-        ? new ApiFailure(ApiFailureKind.Unreachable, $"Unreachable: the connection to {options.BaseAddress.Host}:{options.BaseAddress.Port} was lost during generation.")
-        : failure;
-
-    async Task<GenerateStreamItem> NextItemAsync(ServerSentEventReader events, CancellationToken ct)
-    {
-        while (await events.ReadAsync(ct) is { } next)
-        {
-            var (name, data) = next;
-            try
-            {
-                switch (name)
-                {
-                    case "delta":
-                        return new GenerateStreamItem.Delta(JsonSerializer.Deserialize<GenerateDelta>(data, ModelApiJson.Options)!.Text);
-                    case "done":
-                        return new GenerateStreamItem.Done(JsonSerializer.Deserialize<GenerateDone>(data, ModelApiJson.Options)!);
-                    case "error":
-                        var error = JsonSerializer.Deserialize<GenerateError>(data, ModelApiJson.Options)?.Error ?? "no reason given";
-                        return new GenerateStreamItem.Failed(new ApiFailure(ApiFailureKind.ServerError, $"The generation failed on the server: {error}"));
-                    // Other events are for newer clients: skip them.
-                }
-            }
-            catch (Exception e) when (e is JsonException or NullReferenceException)
-            {
-                return new GenerateStreamItem.Failed(ApiFailures.BadJson(options.BaseAddress));
-            }
-        }
-        return new GenerateStreamItem.Failed(new ApiFailure(ApiFailureKind.Unexpected, "The stream ended before the generation was done."));
-    }
+    static readonly StreamItems<GenerateStreamItem, GenerateDone> GenerateItems =
+        new(text => new GenerateStreamItem.Delta(text), done => new GenerateStreamItem.Done(done), failure => new GenerateStreamItem.Failed(failure));
 
     async Task<ApiResult<T>> SendAsync<T>(Func<HttpRequestMessage> create, TimeSpan limit, CancellationToken ct)
     {

@@ -3,7 +3,7 @@ using CustomGpt.ModelApi.Client;
 namespace CustomGpt.Dashboard.Components.Parameters;
 
 /// <summary>What the user sets before Generate Text, with the API's defaults and limits.</summary>
-public sealed class GenerationParameters
+public sealed class GenerationParameters : ISeedAndTemperature
 {
     public const double MinTemperature = 0, MaxTemperature = 10;
     /// <summary>MaxChars holds until a connection test reports the server's own limit.</summary>

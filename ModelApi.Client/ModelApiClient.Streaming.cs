@@ -1,0 +1,91 @@
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace CustomGpt.ModelApi.Client;
+
+// Server-Sent Events of /generate and /chat: the same "delta" and "error" events, a "done" event of the route's own shape.
+public sealed partial class ModelApiClient
+{
+    /// <summary>How one route's stream becomes the caller's items: a delta's text, the "done" event, a failure.</summary>
+    sealed record StreamItems<TItem, TDone>(Func<string, TItem> Delta, Func<TDone, TItem> Done, Func<ApiFailure, TItem> Failed);
+
+    /// <summary>Yields deltas, then exactly one done or failed item. Cancelling <paramref name="ct"/> closes the
+    /// connection, which stops the generation on the server.</summary>
+    async IAsyncEnumerable<TItem> StreamAsync<TItem, TDone>(Func<HttpRequestMessage> create, StreamItems<TItem, TDone> items, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Timeout);
+        using var message = create();
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+
+        var (response, failure) = await Guard<HttpResponseMessage>(async () =>
+        {
+            var key = await AddKeyAsync(message, ct);
+            var r = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (r.IsSuccessStatusCode) return (r, null);
+            using (r) return (null, await FailureAsync(r, key, timeout.Token));
+        }, timeout, null, ct);
+        if (failure is not null)
+        {
+            yield return items.Failed(failure);
+            yield break;
+        }
+
+        using (response)
+        // Cancelling closes the connection at once, even while the caller is not reading: the server stops then.
+        using (ct.Register(static r => ((HttpResponseMessage)r!).Dispose(), response))
+        {
+            var (stream, streamFailure) = await Guard<Stream>(async () => (await response!.Content.ReadAsStreamAsync(timeout.Token), null), timeout, null, ct);
+            if (stream is null)
+            {
+                yield return items.Failed(Lost(streamFailure));
+                yield break;
+            }
+            using var events = new ServerSentEventReader(stream);
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested(); // events already buffered must not outlive a cancel
+                timeout.CancelAfter(options.Timeout); // the timeout is per event: a long generation is fine while it flows
+                var (next, nextFailure) = await Guard<StreamEvent<TItem>>(async () => (await NextItemAsync(events, items, timeout.Token), null), timeout, null, ct);
+                var item = next is null ? items.Failed(Lost(nextFailure)) : next.Item;
+                yield return item;
+                if (next is not { IsDelta: true }) yield break;
+            }
+        }
+    }
+
+    sealed record StreamEvent<TItem>(TItem Item, bool IsDelta);
+
+    /// <summary>A failure once the stream has begun: a transport error there means the connection was lost.</summary>
+    ApiFailure Lost(ApiFailure? failure) => failure is null or { Kind: ApiFailureKind.Unreachable }
+        ? new ApiFailure(ApiFailureKind.Unreachable, $"Unreachable: the connection to {options.BaseAddress.Host}:{options.BaseAddress.Port} was lost during generation.")
+        : failure;
+
+    async Task<StreamEvent<TItem>> NextItemAsync<TItem, TDone>(ServerSentEventReader events, StreamItems<TItem, TDone> items, CancellationToken ct)
+    {
+        while (await events.ReadAsync(ct) is { } next)
+        {
+            var (name, data) = next;
+            try
+            {
+                switch (name)
+                {
+                    case "delta":
+                        return new(items.Delta(JsonSerializer.Deserialize<GenerateDelta>(data, ModelApiJson.Options)!.Text), true);
+                    case "done":
+                        return new(items.Done(JsonSerializer.Deserialize<TDone>(data, ModelApiJson.Options) ?? throw new JsonException("empty done event")), false);
+                    case "error":
+                        var error = JsonSerializer.Deserialize<GenerateError>(data, ModelApiJson.Options)?.Error ?? "no reason given";
+                        return new(items.Failed(new ApiFailure(ApiFailureKind.ServerError, $"The generation failed on the server: {error}")), false);
+                    // Other events are for newer clients: skip them.
+                }
+            }
+            catch (Exception e) when (e is JsonException or NullReferenceException)
+            {
+                return new(items.Failed(ApiFailures.BadJson(options.BaseAddress)), false);
+            }
+        }
+        return new(items.Failed(new ApiFailure(ApiFailureKind.Unexpected, "The stream ended before the generation was done.")), false);
+    }
+}
