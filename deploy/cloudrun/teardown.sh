@@ -6,6 +6,7 @@
 #   4. the API key(s) made for it       (found by display name)
 #   5. the Cloud Run service
 #   6. the gateway's service account    (last: the configs above call Cloud Run as it)
+#   7. the service's own account        (customgpt-api@, if you made it for a gs:// model; after the service)
 #
 #   deploy/cloudrun/teardown.sh [--dry-run]
 #
@@ -28,6 +29,8 @@
 #   API_CONFIGS      its configs, space-separated (default: every config gcloud lists for API)
 #   API_KEY_NAME     display name of the API key(s) to delete, default customgpt
 #   GATEWAY_SA       the gateway's service account, default customgpt-gateway@PROJECT.iam.gserviceaccount.com
+#   SERVICE_SA       the service's own account, default customgpt-api@PROJECT.iam.gserviceaccount.com
+#                    (README "A model in a private Cloud Storage bucket"; skipped when it does not exist)
 set -euo pipefail
 
 dry_run=0
@@ -60,6 +63,7 @@ gateway=${GATEWAY:-customgpt-gateway}
 api=${API:-customgpt-api}
 key_name=${API_KEY_NAME:-customgpt}
 gateway_sa=${GATEWAY_SA:-customgpt-gateway@$project.iam.gserviceaccount.com}
+service_sa=${SERVICE_SA:-customgpt-api@$project.iam.gserviceaccount.com}
 
 # One shell line per command: plain words as they are, others in single quotes, so it can be pasted.
 show() {
@@ -108,6 +112,7 @@ while IFS= read -r key; do
 done <<<"$keys"
 remove gcloud run services delete "$service" --region="$region" --project="$project" --quiet
 remove gcloud iam service-accounts delete "$gateway_sa" --project="$project" --quiet
+remove gcloud iam service-accounts delete "$service_sa" --project="$project" --quiet
 
 cat >&2 <<EOF
 
@@ -115,6 +120,7 @@ Left in place (remove them yourself if nothing else uses them):
   gcloud secrets delete customgpt-api-key --project=$project
   gcloud artifacts repositories delete customgpt --location=$region --project=$project
   gcloud sql instances delete customgpt --project=$project        # only if you made one (README 1b)
+  gcloud storage rm --recursive gs://$project-models               # a model bucket, if you made one
 EOF
 if [ "$failures" -gt 0 ]; then
   echo "teardown.sh: $failures command(s) failed (see above); fix the cause and run it again" >&2

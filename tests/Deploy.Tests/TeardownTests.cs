@@ -19,6 +19,7 @@ public sealed class TeardownTests
         "services api-keys delete projects/123/locations/global/keys/key-1 --project=my-proj --quiet",
         "run services delete customgpt-api --region=europe-west1 --project=my-proj --quiet",
         "iam service-accounts delete customgpt-gateway@my-proj.iam.gserviceaccount.com --project=my-proj --quiet",
+        "iam service-accounts delete customgpt-api@my-proj.iam.gserviceaccount.com --project=my-proj --quiet",
     ];
 
     static readonly (string, string)[] Project = [("GCP_PROJECT", "my-proj"), ("GCP_REGION", "europe-west1")];
@@ -43,7 +44,7 @@ public sealed class TeardownTests
         var lines = stdout.Trim().Split('\n');
         Assert.Equal("gcloud api-gateway api-configs delete '<each config of customgpt-api>' --api=customgpt-api --project=my-proj --quiet", lines[1]);
         Assert.Equal("gcloud services api-keys delete '<each key named customgpt>' --project=my-proj --quiet", lines[3]);
-        Assert.Equal(6, lines.Length);
+        Assert.Equal(7, lines.Length);
 
         // Configs given by name need no lookup.
         (code, stdout, _) = Scripts.Run(Script, ["--dry-run"], path, [.. Project, ("API_CONFIGS", "v7 v8")]);
@@ -100,6 +101,9 @@ public sealed class TeardownTests
         Assert.Matches(@"gcloud api-gateway gateways create customgpt-gateway --api=customgpt-api\b", guide);
         Assert.Matches(@"gcloud services api-keys create --display-name=customgpt\b", guide);
         Assert.Matches(@"^service=\$\{SERVICE:-customgpt-api\}$", new Regex(@"^service=.*$", RegexOptions.Multiline).Match(Repo.Read("deploy/cloudrun/deploy.sh")).Value);
-        Assert.Contains("deploy/cloudrun/teardown.sh", Repo.Read("README.md"), StringComparison.Ordinal);
+        var readme = Repo.Read("README.md");
+        Assert.Contains("deploy/cloudrun/teardown.sh", readme, StringComparison.Ordinal);
+        Assert.Matches(@"gcloud iam service-accounts create customgpt-api\b", readme);
+        Assert.Contains("SA=customgpt-api@$GCP_PROJECT.iam.gserviceaccount.com", readme, StringComparison.Ordinal);
     }
 }

@@ -16,7 +16,7 @@ public sealed record CloudStorageObject(string Bucket, string Name)
 
     public override string ToString() => Scheme + Bucket + "/" + Name;
 
-    public static bool IsCloudStorage(string raw) => raw.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
+    public static bool IsCloudStorage(string raw) => raw.TrimStart().StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses gs://BUCKET/OBJECT; on failure, <paramref name="problem"/> says what is wrong in words.</summary>
     public static CloudStorageObject? Parse(string raw, out string problem)
