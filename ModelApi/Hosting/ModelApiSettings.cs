@@ -1,4 +1,5 @@
 using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Hosting.CloudStorage;
 
 namespace CustomGpt.ModelApi.Hosting;
 
@@ -12,7 +13,14 @@ public sealed record ModelApiSettings
     public required string ModelPath { get; init; }
     /// <summary>When set, the model is downloaded from here at start instead of read from <see cref="ModelPath"/>.</summary>
     public Uri? ModelUrl { get; init; }
-    /// <summary>The expected SHA-256 (hex) of the file at <see cref="ModelUrl"/>.</summary>
+    /// <summary>When set (MODEL_URL=gs://bucket/object), the model is downloaded at start from this object in a
+    /// private Cloud Storage bucket, as the service's own identity.</summary>
+    public CloudStorageObject? ModelObject { get; init; }
+    /// <summary>GCE_METADATA_HOST: where the access token for <see cref="ModelObject"/> comes from.</summary>
+    public string MetadataHost { get; init; } = GoogleEndpoints.MetadataHost;
+    /// <summary>STORAGE_EMULATOR_HOST: the Cloud Storage JSON API's address.</summary>
+    public Uri StorageEndpoint { get; init; } = GoogleEndpoints.Storage;
+    /// <summary>The expected SHA-256 (hex) of the file at <see cref="ModelUrl"/> or <see cref="ModelObject"/>.</summary>
     public string? ModelSha256 { get; init; }
     public string ModelCacheDirectory { get; init; } = DefaultCacheDirectory;
     /// <summary>On SIGTERM, running generations get this long to finish before they are cancelled.</summary>
@@ -91,6 +99,7 @@ public sealed record ModelApiSettings
             errors.Add($"{key}='{raw}' must be true or false.");
             return fallback;
         }
+        var (modelUrl, modelObject) = ParseModelUrl(config["MODEL_URL"], errors);
         var contextSize = string.IsNullOrWhiteSpace(config["CONTEXT_SIZE"]) ? (int?)null : Int("CONTEXT_SIZE", 0, 16, 1 << 20);
         var settings = new ModelApiSettings
         {
@@ -110,7 +119,10 @@ public sealed record ModelApiSettings
             LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
             PromptCache = !bool.TryParse(config["PROMPT_CACHE"], out var promptCache) || promptCache,
             DefaultSystemPrompt = config["DEFAULT_SYSTEM_PROMPT"] is { Length: > 0 } system ? system : null,
-            ModelUrl = ParseModelUrl(config["MODEL_URL"], errors),
+            ModelUrl = modelUrl,
+            ModelObject = modelObject,
+            MetadataHost = GoogleEndpoints.ParseMetadataHost(config["GCE_METADATA_HOST"], errors),
+            StorageEndpoint = GoogleEndpoints.ParseStorage(config["STORAGE_EMULATOR_HOST"], errors),
             ModelSha256 = ParseSha256(config["MODEL_SHA256"], errors),
             ModelCacheDirectory = config["MODEL_CACHE_DIR"] is { Length: > 0 } cache ? cache : DefaultCacheDirectory,
             CorsOrigins = (config["CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -139,16 +151,23 @@ public sealed record ModelApiSettings
     /// <summary>A secret as the environment holds it, without the newline `echo` leaves; empty means unset.</summary>
     static string? Secret(string? raw) => string.IsNullOrWhiteSpace(raw) ? null : raw.Trim();
 
-    static Uri? ParseModelUrl(string? raw, List<string> errors)
+    /// <summary>MODEL_URL: an https:// URL (public or signed), or gs://BUCKET/OBJECT (a private bucket).</summary>
+    static (Uri? Url, CloudStorageObject? Object) ParseModelUrl(string? raw, List<string> errors)
     {
-        if (string.IsNullOrWhiteSpace(raw)) return null;
+        if (string.IsNullOrWhiteSpace(raw)) return (null, null);
+        if (CloudStorageObject.IsCloudStorage(raw))
+        {
+            var model = CloudStorageObject.Parse(raw, out var problem);
+            if (model is null) errors.Add($"MODEL_URL='{raw.Trim()}' is not a Cloud Storage object: {problem}.");
+            return (null, model);
+        }
         // Plain http only to this machine (tests, a local mirror); anything remote must be https.
         if (Uri.TryCreate(raw, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
-            return url;
+            return (url, null);
         // Never echo a signed URL: its query holds a token.
         var shown = Uri.TryCreate(raw, UriKind.Absolute, out var parsed) ? ModelCache.Redact(parsed) : "(not a URL)";
-        errors.Add($"MODEL_URL='{shown}' must be an https:// URL.");
-        return null;
+        errors.Add($"MODEL_URL='{shown}' must be an https:// URL or gs://BUCKET/OBJECT.");
+        return (null, null);
     }
 
     static KvCacheType ParseKvCache(string? raw, List<string> errors)

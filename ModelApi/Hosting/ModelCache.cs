@@ -64,11 +64,13 @@ static class ModelCache
     public static Task StampAsync(string stamp, string sha256, CancellationToken ct) => File.WriteAllTextAsync(stamp, sha256, ct);
 
     /// <summary>The URL's file name, prefixed by a digest of the whole URL so two URLs never share a file.</summary>
-    public static string FileName(Uri url)
+    public static string FileName(Uri url) => FileName(url.AbsoluteUri, Path.GetFileName(url.AbsolutePath));
+
+    /// <summary><paramref name="name"/> made safe, prefixed by a digest of the whole address (https:// or gs://).</summary>
+    public static string FileName(string address, string name)
     {
-        var name = Path.GetFileName(url.AbsolutePath);
         var safe = new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')]);
-        var digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri)))[..12];
+        var digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(address)))[..12];
         return $"{digest}-{(safe.Length > 0 ? safe : "model.gguf")}";
     }
 

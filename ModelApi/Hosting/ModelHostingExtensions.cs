@@ -1,3 +1,5 @@
+using CustomGpt.ModelApi.Hosting.CloudStorage;
+
 namespace CustomGpt.ModelApi.Hosting;
 
 public static class ModelHostingExtensions
@@ -6,11 +8,19 @@ public static class ModelHostingExtensions
     public static IServiceCollection AddModelHost(this IServiceCollection services, ModelApiSettings settings)
     {
         services.AddSingleton(settings);
+        // A download may take many minutes: no client timeout (the platform's startup limit bounds it).
+        services.AddHttpClient(nameof(DownloadedModelSource), http => http.Timeout = Timeout.InfiniteTimeSpan);
+        HttpClient Http(IServiceProvider sp) => sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(DownloadedModelSource));
         if (settings.ModelUrl is { } url)
         {
-            services.AddHttpClient(nameof(UrlModelSource), http => http.Timeout = Timeout.InfiniteTimeSpan);
             services.AddSingleton<IModelSource>(sp => new UrlModelSource(url, settings.ModelSha256, settings.ModelCacheDirectory,
-                sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(UrlModelSource)), sp.GetRequiredService<ILogger<UrlModelSource>>()));
+                Http(sp), sp.GetRequiredService<ILogger<UrlModelSource>>()));
+        }
+        else if (settings.ModelObject is { } model)
+        {
+            services.AddSingleton<IModelSource>(sp => new CloudStorageModelSource(model, settings.StorageEndpoint,
+                new MetadataServerToken(Http(sp), settings.MetadataHost), settings.ModelSha256, settings.ModelCacheDirectory,
+                Http(sp), sp.GetRequiredService<ILogger<CloudStorageModelSource>>()));
         }
         else
         {

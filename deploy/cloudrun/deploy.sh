@@ -8,7 +8,8 @@
 #   --dry-run  print the commands instead of running them (the API key value is shown as ***)
 #
 # Settings (environment):
-#   GCP_PROJECT      required (GOOGLE_CLOUD_PROJECT is accepted too)
+#   GCP_PROJECT      the project (PROJECT_ID and GOOGLE_CLOUD_PROJECT are accepted too); when none is
+#                    set, gcloud's own default (`gcloud config set project ...`, as the guides do)
 #   GCP_REGION       default us-central1
 #   SERVICE          default customgpt-api
 #   IMAGE            default $GCP_REGION-docker.pkg.dev/$GCP_PROJECT/customgpt/modelapi:latest
@@ -30,10 +31,22 @@
 #                    concurrency = PARALLEL + MAX_QUEUE: Cloud Run sends no more than ModelApi
 #                    accepts, and starts another instance instead
 #   THREADS          llama.cpp threads (default 2, one per CPU)
+#   CPU, MEMORY      default 2 and 2Gi (Cloud Run's names: CPU 1, 2, 4, 6 or 8; MEMORY such as 4Gi or 512Mi)
+#   TIMEOUT          request timeout in seconds, default 300 (at most 3600); long generations through a
+#                    slow instance may need 600
+#   CPU_THROTTLING   true (the default: CPU only while requests run, billed per request) or false
+#                    (CPU always on, billed per instance)
+#   SERVICE_ACCOUNT  the service account the service runs as (default: the project's compute account).
+#                    With MODEL_URL=gs://... it needs roles/storage.objectViewer on the bucket
 #   MIN_INSTANCES    0 (scale to zero: no cost when idle, cold starts) or 1 (one instance always warm,
 #                    billed while idle). Default 0
 #   MAX_INSTANCES    default 10
 #   MODEL_URL, MODEL_SHA256   optional: download the model at start instead of the one in the image
+#                    (https://, or gs://BUCKET/OBJECT from a private bucket as the service's account)
+#
+# The startup probe (GET /health every 5 s, up to 240 s while the model loads or downloads) and the
+# liveness probe are the same as in service.yaml (--startup-probe/--liveness-probe need a recent gcloud:
+# `gcloud components update`, or apply service.yaml with `gcloud run services replace`).
 set -euo pipefail
 
 dry_run=0
@@ -48,8 +61,12 @@ for arg in "$@"; do
 done
 
 errors=()
-project=${GCP_PROJECT:-${GOOGLE_CLOUD_PROJECT:-}}
-[ -n "$project" ] || errors+=("GCP_PROJECT is not set: export GCP_PROJECT=<your Google Cloud project id>")
+project=${GCP_PROJECT:-${PROJECT_ID:-${GOOGLE_CLOUD_PROJECT:-}}}
+if [ -z "$project" ] && command -v gcloud >/dev/null 2>&1; then
+  project=$(gcloud config get-value project 2>/dev/null || true)
+  [ "$project" = "(unset)" ] && project=
+fi
+[ -n "$project" ] || errors+=("GCP_PROJECT is not set (nor PROJECT_ID, and gcloud has no default project): export GCP_PROJECT=<your Google Cloud project id> or run gcloud config set project <id>")
 region=${GCP_REGION:-us-central1}
 service=${SERVICE:-customgpt-api}
 image=${IMAGE:-$region-docker.pkg.dev/$project/customgpt/modelapi:latest}
@@ -59,6 +76,10 @@ max_queue=${MAX_QUEUE:-12}
 threads=${THREADS:-2}
 min_instances=${MIN_INSTANCES:-0}
 max_instances=${MAX_INSTANCES:-10}
+cpu=${CPU:-2}
+memory=${MEMORY:-2Gi}
+timeout=${TIMEOUT:-300}
+cpu_throttling=${CPU_THROTTLING:-true}
 
 whole() { [[ "$2" =~ ^[0-9]+$ ]] || errors+=("$1='$2' must be a whole number"); }
 whole PARALLEL "$parallel"
@@ -66,6 +87,15 @@ whole MAX_QUEUE "$max_queue"
 whole THREADS "$threads"
 whole MAX_INSTANCES "$max_instances"
 whole MIN_INSTANCES "$min_instances"
+whole TIMEOUT "$timeout"
+if [[ "$timeout" =~ ^[0-9]+$ ]] && { [ "$timeout" -lt 1 ] || [ "$timeout" -gt 3600 ]; }; then errors+=("TIMEOUT='$timeout' must be from 1 to 3600 seconds"); fi
+[[ "$cpu" =~ ^[0-9]+(\.[0-9]+)?$ ]] || errors+=("CPU='$cpu' must be a number of CPUs such as 1, 2 or 4")
+[[ "$memory" =~ ^[0-9]+(Mi|Gi)$ ]] || errors+=("MEMORY='$memory' must be a size such as 2Gi or 512Mi")
+case "$cpu_throttling" in
+  true) throttling_flag=--cpu-throttling ;;
+  false) throttling_flag=--no-cpu-throttling ;;
+  *) errors+=("CPU_THROTTLING='$cpu_throttling' must be true or false") ;;
+esac
 case "$access" in
   public)
     if [ -z "${API_KEY_SECRET:-}" ] && [ -z "${API_KEY:-}" ] && [ -z "${MASTER_KEY_SECRET:-}" ]; then
@@ -92,13 +122,18 @@ deploy=(gcloud run deploy "$service"
   --region="$region"
   --image="$image"
   --port=8080
-  --memory=2Gi
-  --cpu=2
+  --memory="$memory"
+  --cpu="$cpu"
   --cpu-boost
-  --timeout=300
+  "$throttling_flag"
+  --timeout="$timeout"
   --concurrency="$concurrency"
   --min-instances="$min_instances"
-  --max-instances="$max_instances")
+  --max-instances="$max_instances"
+  # 503 while the model loads or downloads, 200 when it can generate: no traffic before that.
+  --startup-probe=httpGet.path=/health,httpGet.port=8080,periodSeconds=5,timeoutSeconds=3,failureThreshold=48
+  --liveness-probe=httpGet.path=/health,httpGet.port=8080,periodSeconds=30,timeoutSeconds=5,failureThreshold=3)
+[ -n "${SERVICE_ACCOUNT:-}" ] && deploy+=(--service-account="$SERVICE_ACCOUNT")
 shown=("${deploy[@]}")
 # Secrets from Secret Manager, as NAME=secret:version (latest unless a version is given).
 secrets=()

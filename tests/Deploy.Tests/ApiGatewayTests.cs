@@ -70,6 +70,8 @@ public sealed class ApiGatewayTests : IDisposable
         var backend = Map(spec, "x-google-backend");
         Assert.Equal("${MODELAPI_URL}", Scalar(backend, "address"));
         Assert.Equal("APPEND_PATH_TO_ADDRESS", Scalar(backend, "path_translation"));
+        // The ID token the gateway sends the private service must name the service's URL as audience.
+        Assert.Equal("${MODELAPI_URL}", Scalar(backend, "jwt_audience"));
         // Generations may run up to Cloud Run's timeout; the gateway's own default deadline is 15 s.
         Assert.Equal(300.0, double.Parse(Scalar(backend, "deadline"), System.Globalization.CultureInfo.InvariantCulture));
         // The README fills the placeholder in before `api-configs create`.
@@ -79,7 +81,8 @@ public sealed class ApiGatewayTests : IDisposable
     [Fact]
     public void The_spec_lists_exactly_ModelApi_public_routes()
     {
-        var inSpec = Operations(spec).Select(o => $"{o.Method.ToUpperInvariant()} {o.Path}").Order().ToList();
+        // Preflights are answered by ModelApi's CORS middleware, not by routes (see the next test).
+        var inSpec = Operations(spec).Where(o => o.Method != "options").Select(o => $"{o.Method.ToUpperInvariant()} {o.Path}").Order().ToList();
         Assert.Equal(api.PublicRoutes().Order().ToList(), inSpec);
     }
 
@@ -89,13 +92,54 @@ public sealed class ApiGatewayTests : IDisposable
     {
         using var keyed = new ModelApiFactory(("API_KEY", "the-key"));
         using var http = keyed.CreateClient();
-        foreach (var (path, method, operation) in Operations(spec))
+        foreach (var (path, method, operation) in Operations(spec).Where(o => o.Method != "options"))
         {
             using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), path);
             using var response = await http.SendAsync(request);
             var modelApiWantsKey = response.StatusCode == HttpStatusCode.Unauthorized;
             Assert.True(modelApiWantsKey == Security(operation).Contains("api_key"), $"{method} {path}: ModelApi answered {(int)response.StatusCode} without a key; the spec's security is [{string.Join(", ", Security(operation))}]");
         }
+    }
+
+    /// <summary>A page on another origin sends x-api-key, so the browser asks first (OPTIONS, no key): every
+    /// path that needs a key lets that through without one, and ModelApi (CORS_ORIGINS) answers it.</summary>
+    [Fact]
+    public async Task Every_path_that_needs_a_key_lets_a_browser_preflight_through_and_ModelApi_answers_it()
+    {
+        const string origin = "https://you.github.io";
+        using var cors = new ModelApiFactory(("API_KEY", "the-key"), ("CORS_ORIGINS", origin));
+        using var http = cors.CreateClient();
+        var keyed = Operations(spec).Where(o => o.Method != "options" && Security(o.Operation).Contains("api_key")).Select(o => o.Path).Distinct().ToList();
+        var preflights = Operations(spec).Where(o => o.Method == "options").ToList();
+        Assert.Equal(keyed.Order(), preflights.Select(o => o.Path).Order());
+        foreach (var (path, _, operation) in preflights)
+        {
+            Assert.Empty(Security(operation));
+            var method = Operations(spec).First(o => o.Path == path && o.Method != "options").Method.ToUpperInvariant();
+            using var request = new HttpRequestMessage(HttpMethod.Options, path);
+            request.Headers.Add("Origin", origin);
+            request.Headers.Add("Access-Control-Request-Method", method);
+            request.Headers.Add("Access-Control-Request-Headers", "content-type,x-api-key");
+            using var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"OPTIONS {path}: {(int)response.StatusCode}");
+            Assert.Equal(origin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+            Assert.Contains("x-api-key", string.Join(',', response.Headers.GetValues("Access-Control-Allow-Headers")), StringComparison.OrdinalIgnoreCase);
+            Assert.Contains(method, string.Join(',', response.Headers.GetValues("Access-Control-Allow-Methods")), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The guides' `gcloud services enable` lines switch on everything the gateway path uses: the
+    /// gateway itself, service management and control (the API and its keys), and IAM with IAM
+    /// credentials (the gateway signs ID tokens as its service account).</summary>
+    [Fact]
+    public void The_enable_services_lines_include_everything_the_gateway_path_needs()
+    {
+        var enabled = new[] { "README.md", "deploy/api-gateway/README.md" }
+            .SelectMany(f => Regex.Matches(Repo.Read(f), @"gcloud services enable ((?:[^\n]*\\\n)*[^\n]*)").Select(m => m.Groups[1].Value))
+            .SelectMany(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.EndsWith(".googleapis.com", StringComparison.Ordinal)))
+            .ToHashSet();
+        foreach (var service in new[] { "run", "cloudbuild", "artifactregistry", "secretmanager", "apigateway", "servicemanagement", "servicecontrol", "iam", "iamcredentials", "storage" })
+            Assert.Contains(service + ".googleapis.com", enabled);
     }
 
     static readonly string[] AllowedTopLevel =

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using YamlDotNet.RepresentationModel;
 
 namespace CustomGpt.Deploy.Tests;
@@ -8,13 +7,12 @@ public sealed class CloudRunTests
 {
     const string Script = "deploy/cloudrun/deploy.sh";
 
-    static readonly string[] Settings =
-        ["GCP_PROJECT", "GOOGLE_CLOUD_PROJECT", "GCP_REGION", "SERVICE", "IMAGE", "ACCESS", "API_KEY", "API_KEY_SECRET", "MASTER_KEY_SECRET", "DATABASE_URL_SECRET", "CLOUD_SQL_INSTANCE",
-         "PARALLEL", "MAX_QUEUE", "THREADS", "MIN_INSTANCES", "MAX_INSTANCES", "MODEL_URL", "MODEL_SHA256"];
+    const string Probes = "--startup-probe=httpGet.path=/health,httpGet.port=8080,periodSeconds=5,timeoutSeconds=3,failureThreshold=48 " +
+        "--liveness-probe=httpGet.path=/health,httpGet.port=8080,periodSeconds=30,timeoutSeconds=5,failureThreshold=3";
 
     const string Common = "gcloud run deploy customgpt-api --project=my-proj --region=europe-west1 " +
-        "--image=europe-west1-docker.pkg.dev/my-proj/customgpt/modelapi:latest --port=8080 --memory=2Gi --cpu=2 --cpu-boost " +
-        "--timeout=300 --concurrency=16 --min-instances=0 --max-instances=10 --set-env-vars=PARALLEL=4,MAX_QUEUE=12,THREADS=2";
+        "--image=europe-west1-docker.pkg.dev/my-proj/customgpt/modelapi:latest --port=8080 --memory=2Gi --cpu=2 --cpu-boost --cpu-throttling " +
+        "--timeout=300 --concurrency=16 --min-instances=0 --max-instances=10 " + Probes + " --set-env-vars=PARALLEL=4,MAX_QUEUE=12,THREADS=2";
 
     [Fact]
     public void Dry_run_prints_the_deploy_command_with_the_key_from_Secret_Manager()
@@ -53,8 +51,8 @@ public sealed class CloudRunTests
         var lines = stdout.Trim().Split('\n');
         Assert.Equal("gcloud builds submit --project=my-proj --region=us-central1 --config=deploy/cloudrun/cloudbuild.yaml --substitutions=_IMAGE=europe-docker.pkg.dev/my-proj/r/api:v2 .", lines[0]);
         Assert.Equal("gcloud run deploy gpt --project=my-proj --region=us-central1 --image=europe-docker.pkg.dev/my-proj/r/api:v2 --port=8080 " +
-            "--memory=2Gi --cpu=2 --cpu-boost --timeout=300 --concurrency=32 --min-instances=1 --max-instances=10 " +
-            "--set-env-vars=PARALLEL=2,MAX_QUEUE=30,THREADS=2 --no-allow-unauthenticated", lines[1]);
+            "--memory=2Gi --cpu=2 --cpu-boost --cpu-throttling --timeout=300 --concurrency=32 --min-instances=1 --max-instances=10 " + Probes +
+            " --set-env-vars=PARALLEL=2,MAX_QUEUE=30,THREADS=2 --no-allow-unauthenticated", lines[1]);
         Assert.Equal(2, lines.Length);
     }
 
@@ -65,6 +63,49 @@ public sealed class CloudRunTests
         Assert.Equal(1, code);
         Assert.Empty(stdout);
         Assert.Contains("GCP_PROJECT is not set", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The guides set the project once (PROJECT_ID, or `gcloud config set project`); the script takes either.</summary>
+    [Fact]
+    public void The_project_comes_from_PROJECT_ID_or_else_from_gcloud_config()
+    {
+        var (code, stdout, stderr) = Deploy(["--dry-run"], ("PROJECT_ID", "guide-proj"), ("API_KEY_SECRET", "k"));
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("gcloud run deploy customgpt-api --project=guide-proj --region=us-central1 --image=us-central1-docker.pkg.dev/guide-proj/", stdout, StringComparison.Ordinal);
+
+        using var path = new ScriptPath(withGcloud: true);
+        (code, stdout, stderr) = Scripts.Run(Script, ["--dry-run"], path, ("FAKE_PROJECT", "configured-proj"), ("API_KEY_SECRET", "k"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains(" --project=configured-proj ", stdout, StringComparison.Ordinal);
+        Assert.Equal(["config get-value project"], path.GcloudCalls); // a dry run asks gcloud nothing else
+
+        (code, _, stderr) = Scripts.Run(Script, ["--dry-run"], path, ("API_KEY_SECRET", "k")); // gcloud without a default project
+        Assert.Equal(1, code);
+        Assert.Contains("gcloud has no default project", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Timeout_cpu_memory_throttling_and_the_service_account_are_settings()
+    {
+        var (code, stdout, stderr) = Deploy(["--dry-run"], ("GCP_PROJECT", "p"), ("ACCESS", "private"),
+            ("TIMEOUT", "600"), ("CPU", "4"), ("MEMORY", "8Gi"), ("CPU_THROTTLING", "false"), ("SERVICE_ACCOUNT", "modelapi@p.iam.gserviceaccount.com"),
+            ("MODEL_URL", "gs://my-models/tinyllama.gguf"));
+        Assert.True(code == 0, stderr);
+        var words = stdout.Trim().Split(' ');
+        Assert.Contains("--timeout=600", words);
+        Assert.Contains("--cpu=4", words);
+        Assert.Contains("--memory=8Gi", words);
+        Assert.Contains("--no-cpu-throttling", words);
+        Assert.DoesNotContain("--cpu-throttling", words);
+        Assert.Contains("--service-account=modelapi@p.iam.gserviceaccount.com", words);
+        Assert.Contains("--set-env-vars=PARALLEL=4,MAX_QUEUE=12,THREADS=2,MODEL_URL=gs://my-models/tinyllama.gguf", words);
+
+        (code, _, stderr) = Deploy(["--dry-run"], ("GCP_PROJECT", "p"), ("ACCESS", "private"), ("TIMEOUT", "4000"), ("CPU", "two"), ("MEMORY", "2GB"), ("CPU_THROTTLING", "yes"));
+        Assert.Equal(1, code);
+        Assert.Contains("TIMEOUT='4000' must be from 1 to 3600 seconds", stderr, StringComparison.Ordinal);
+        Assert.Contains("CPU='two' must be a number of CPUs", stderr, StringComparison.Ordinal);
+        Assert.Contains("MEMORY='2GB' must be a size such as 2Gi", stderr, StringComparison.Ordinal);
+        Assert.Contains("CPU_THROTTLING='yes' must be true or false", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,6 +155,18 @@ public sealed class CloudRunTests
             Assert.Equal("/health", Scalar(get, "path"));
             Assert.Equal(port, Scalar(get, "port"));
         }
+        // The scripted path sets the same probes as the YAML.
+        foreach (var (probe, flag) in new[] { ("startupProbe", "startup-probe"), ("livenessProbe", "liveness-probe") })
+        {
+            var settings = flags[flag].Split(',').Select(kv => kv.Split('=')).ToDictionary(kv => kv[0], kv => kv[1]);
+            var yamlProbe = Map(container, probe);
+            Assert.Equal(settings["httpGet.path"], Scalar(Map(yamlProbe, "httpGet"), "path"));
+            Assert.Equal(settings["httpGet.port"], Scalar(Map(yamlProbe, "httpGet"), "port"));
+            foreach (var key in new[] { "periodSeconds", "timeoutSeconds", "failureThreshold" })
+                Assert.Equal(settings[key], Scalar(yamlProbe, key));
+        }
+        Assert.Contains("--cpu-throttling", stdout.Split(' '));
+        Assert.Equal("true", Scalar(annotations, "run.googleapis.com/cpu-throttling"));
         // Cloud Run allows a startup probe at most 240 s in all; the model may be downloading meanwhile.
         var startup = Map(container, "startupProbe");
         Assert.InRange(int.Parse(Scalar(startup, "periodSeconds")) * int.Parse(Scalar(startup, "failureThreshold")), 60, 240);
@@ -130,26 +183,11 @@ public sealed class CloudRunTests
         Assert.Equal("${_IMAGE}", ((YamlScalarNode)((YamlSequenceNode)root["images"]).Single()).Value);
     }
 
+    /// <summary>deploy.sh on a PATH without gcloud (this machine may have a real one).</summary>
     internal static (int Code, string Stdout, string Stderr) Deploy(string[] args, params (string Key, string Value)[] env)
     {
-        var info = new ProcessStartInfo("bash", [Repo.PathOf(Script), .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(), // the script finds the repository itself
-        };
-        foreach (var key in Settings) info.Environment.Remove(key);
-        foreach (var (key, value) in env) info.Environment[key] = value;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("deploy.sh did not finish");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        using var path = new ScriptPath(withGcloud: false);
+        return Scripts.Run(Script, args, path, env);
     }
 
     static YamlMappingNode Map(YamlMappingNode node, string key) => (YamlMappingNode)node[key];

@@ -28,6 +28,45 @@ public sealed class ApiImageTests(ApiImage image) : IClassFixture<ApiImage>
         Assert.Equal("tiny", health.Model!.Name);
     }
 
+    /// <summary>
+    /// As on AWS Lambda: the image's environment plus deploy/aws/Dockerfile.lambda's and the function's
+    /// (Pulumi.yaml). The adapter itself is not run (it needs the Lambda runtime API); what it relies on
+    /// is: ModelApi listens on AWS_LWA_HOST:AWS_LWA_PORT, and AWS_LWA_READINESS_CHECK_PATH answers a
+    /// healthy status once the model is loaded, after which forwarded requests are served.
+    /// </summary>
+    [Fact]
+    public async Task Started_with_the_Lambda_environment_ModelApi_gets_ready_where_the_Lambda_Web_Adapter_checks()
+    {
+        var lambda = new Dockerfile(Repo.PathOf("deploy/aws/Dockerfile.lambda")).Final.Env;
+        Assert.Equal(image.Dockerfile.Final.Env["PORT"], lambda["AWS_LWA_PORT"]); // in Lambda, PORT 8080 for both
+        var port = ServerProcess.FreePort(); // here both move to a free port together
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (string, string)[] env =
+        [
+            .. lambda.Select(e => (e.Key, e.Key == "AWS_LWA_PORT" ? portText : e.Value)),
+            .. AwsLambdaTests.FunctionEnvironment().Select(e => (e.Key, e.Value)),
+        ];
+        using var api = image.Start(port, env);
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{lambda["AWS_LWA_HOST"]}:{portText}/") };
+        var healthy = lambda["AWS_LWA_READINESS_CHECK_HEALTHY_STATUS"].Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        HttpStatusCode status = default;
+        for (var i = 0; i < 600 && !api.HasExited; i++) // the adapter's readiness loop; a hang guard, not a timing assertion
+        {
+            using var response = await http.GetAsync(new Uri(lambda["AWS_LWA_READINESS_CHECK_PATH"].TrimStart('/'), UriKind.Relative));
+            status = response.StatusCode;
+            if (healthy.Contains((int)status)) break;
+            await Task.Delay(100);
+        }
+        Assert.True(healthy.Contains((int)status), $"readiness: {(int)status}\n{api.Output}");
+
+        // What the adapter then forwards, e.g. POST /v1/generate with the stage taken off.
+        using var generate = await http.PostAsync(new Uri("generate", UriKind.Relative),
+            new StringContent("""{"seed":1,"num_chars":5,"ignore_eos":true}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(generate.StatusCode == HttpStatusCode.OK, await generate.Content.ReadAsStringAsync());
+        Assert.Contains("\"generated_text\"", await generate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_entrypoint_dll_and_the_llama_cpp_libraries_are_in_the_publish_output()
     {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace CustomGpt.ModelApi.Tests;
 
@@ -30,6 +31,9 @@ public sealed class ApiServer : WebApplicationFactory<Program>
 
     public ModelHost Host => Services.GetRequiredService<ModelHost>();
 
+    /// <summary>What the server logged so far, at every level.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     /// <summary>Waits until the model has loaded (or failed to).</summary>
     public async Task<ApiServer> ReadyAsync()
     {
@@ -40,6 +44,7 @@ public sealed class ApiServer : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         if (source is not null)
             builder.ConfigureTestServices(s => s.AddSingleton(source));
     }
