@@ -75,7 +75,7 @@ public class GenerateTests(ReadyApi fixture) : IClassFixture<ReadyApi>
         {
             "temperature" => Clients.Request(1, 10) with { Temperature = 11 },
             "top_p" => Clients.Request(1, 10) with { TopP = 0 },
-            _ => Clients.Request(1, 5000), // more than the context of 512 can hold
+            _ => Clients.Request(1, 100_000), // more than MAX_CHARS (8192)
         };
 
         var result = await client.GenerateAsync(request);
