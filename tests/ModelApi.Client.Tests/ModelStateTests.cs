@@ -8,15 +8,25 @@ namespace CustomGpt.ModelApi.Client.Tests;
 
 public class ModelStateTests
 {
+    /// <summary>Asks /health until it no longer says loading; fails the test after a minute (a hang guard).</summary>
+    static async Task<ApiResult<HealthResponse>> WhileLoadingAsync(ModelApiClient client)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var health = await client.HealthAsync();
+            if (health.Failure?.Kind != ApiFailureKind.Loading) return health;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("/health still said loading after a minute");
+    }
+
     [Fact]
     public async Task A_model_that_cannot_load_is_reported_as_model_failed()
     {
         using var api = new ModelApiProcess(TestModels.Corrupt);
         var client = Clients.For(api.Address);
 
-        ApiResult<HealthResponse> health;
-        do health = await client.HealthAsync();
-        while (health.Failure?.Kind == ApiFailureKind.Loading);
+        var health = await WhileLoadingAsync(client);
         var generate = await client.GenerateAsync(Clients.Request(1, 10));
 
         Assert.Equal(ApiFailureKind.ModelFailed, health.Failure?.Kind);
@@ -35,9 +45,7 @@ public class ModelStateTests
         var generate = await client.GenerateAsync(Clients.Request(1, 10));
         var tokenize = await client.TokenizeAsync("abc");
         gate.Open();
-        ApiResult<HealthResponse> ready;
-        do ready = await client.HealthAsync();
-        while (ready.Failure?.Kind == ApiFailureKind.Loading);
+        var ready = await WhileLoadingAsync(client);
 
         Assert.Equal(ApiFailureKind.Loading, health.Failure?.Kind);
         Assert.Equal(ApiFailureKind.Loading, generate.Failure?.Kind);

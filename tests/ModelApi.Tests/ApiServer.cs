@@ -34,10 +34,10 @@ public sealed class ApiServer : WebApplicationFactory<Program>
     /// <summary>What the server logged so far, at every level.</summary>
     public CapturedLogs Logs { get; } = new();
 
-    /// <summary>Waits until the model has loaded (or failed to).</summary>
+    /// <summary>Waits until the model has loaded (or failed to); fails the test when it is still loading after a minute.</summary>
     public async Task<ApiServer> ReadyAsync()
     {
-        for (var i = 0; i < 600 && Host.Status.State == "loading"; i++) await Task.Delay(50);
+        await Api.EventuallyAsync(() => Host.Status.State != "loading", "the model has loaded (or failed to)");
         return this;
     }
 

@@ -25,6 +25,10 @@ public class OpenAiTests
         Assert.True(completion.Usage.OutputTokenCount is > 0 and <= 40);
         Assert.True(completion.Usage.InputTokenCount > "the lazy dog".Length); // the prompt carries the chat format
         var text = completion.Content.Count > 0 ? completion.Content[0].Text : "";
+        Assert.NotEmpty(text);
+        // Greedy and deterministic: either the whole budget was used, or the reply ended on its own before it.
+        if (completion.FinishReason == ChatFinishReason.Length) Assert.Equal(40, completion.Usage.OutputTokenCount);
+        else Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
 
         var streamed = "";
         ChatFinishReason? finish = null;
@@ -57,7 +61,9 @@ public class OpenAiTests
         Assert.Equal("text_completion", body.RootElement.GetProperty("object").GetString());
         var choice = body.RootElement.GetProperty("choices")[0];
         Assert.DoesNotContain("\n", choice.GetProperty("text").GetString());
-        Assert.Contains(choice.GetProperty("finish_reason").GetString(), new[] { "stop", "length" });
+        // "length" exactly when all 12 tokens were generated; otherwise the stop sequence (or end of text) came first.
+        var generated = body.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32();
+        Assert.Equal(generated == 12 ? "length" : "stop", choice.GetProperty("finish_reason").GetString());
         Assert.Equal(7, body.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
 
         var same = await GenerateText(server, """{"prompt":"the fox","max_tokens":12,"seed":3,"temperature":0.7,"stop":["\n"]}""");
