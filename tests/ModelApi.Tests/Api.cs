@@ -27,20 +27,11 @@ public static class Api
         return await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
+    /// <summary>The events of a text/event-stream response, read with the client library's own reader.</summary>
     public static async IAsyncEnumerable<(string Event, string Data)> ReadEventsAsync(this HttpResponseMessage response)
     {
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        string? name = null, data = null;
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
-            else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
-            else if (line.Length == 0 && name is not null)
-            {
-                yield return (name, data ?? "");
-                name = data = null;
-            }
-        }
+        using var reader = new ServerSentEventReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadAsync(CancellationToken.None) is { } e) yield return e;
     }
 
     public static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, ModelApiJson.Options)!;

@@ -17,7 +17,7 @@ public class ConcurrencyTests
         Assert.All(results, r => Assert.Equal(400, r.Usage.CompletionTokens));
         Assert.Equal(4, results.Select(r => r.GeneratedText).Distinct().Count());
         // One at a time would take 4 x 400 decode steps; sharing steps proves they ran together.
-        var steps = MetricValue(await server.Http.GetStringAsync("/metrics"), "customgpt_decode_steps_total");
+        var steps = Metrics.Value(await server.Http.GetStringAsync("/metrics"), "customgpt_decode_steps_total");
         Assert.True(steps < 4 * 400 * 3 / 4, $"{steps} decode steps for 4 x 400 tokens: the requests were not batched");
     }
 
@@ -61,7 +61,7 @@ public class ConcurrencyTests
         await Api.EventuallyAsync(() => scheduler.Admitted == 0, "the cancelled request released its sequence");
         Assert.True(scheduler.Metrics.GeneratedTokens < 16000, $"{scheduler.Metrics.GeneratedTokens} tokens: generation ran on after the client left");
         var metrics = await server.Http.GetStringAsync("/metrics");
-        Assert.Equal(1, MetricValue(metrics, "customgpt_requests_total{outcome=\"cancelled\"}"));
+        Assert.Equal(1, Metrics.Value(metrics, "customgpt_requests_total{outcome=\"cancelled\"}"));
 
         var next = await server.Http.GenerateAsync(new { seed = 2, num_chars = 10, ignore_eos = true });
         Assert.Equal(FinishReasons.Length, next.FinishReason);
@@ -80,7 +80,4 @@ public class ConcurrencyTests
         await Api.EventuallyAsync(() => scheduler.Admitted == 0, "the cancelled request released its sequence");
         Assert.True(scheduler.Metrics.GeneratedTokens < 16000);
     }
-
-    static long MetricValue(string metrics, string name) =>
-        long.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1]);
 }

@@ -40,9 +40,7 @@ public sealed class ModelApiProcess(string modelPath, params (string Key, string
     {
         using var http = new HttpClient { BaseAddress = Address };
         if (ApiKey is not null) http.DefaultRequestHeaders.Add("X-API-Key", ApiKey);
-        var text = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
-        var line = text.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal));
-        return long.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return Metrics.Value(await http.GetStringAsync(new Uri("metrics", UriKind.Relative)), series);
     }
 
     string? ApiKey => env.FirstOrDefault(e => e.Key == "API_KEY").Value;
