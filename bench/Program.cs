@@ -1,7 +1,7 @@
 using CustomGpt.Bench;
 using CustomGpt.LlamaCpp;
 
-// Usage: dotnet run -c Release --project bench [-- --threads N --tokens N --parallel N --rounds N --model PATH]
+// Usage: dotnet run -c Release --project bench [-- --threads N --tokens N --parallel N --rounds N --model PATH --env KEY=VALUE]
 //        dotnet run -c Release --project bench -- --gateway [--requests N]   (what keys and limits add per request)
 //        dotnet run -c Release --project bench -- --soak [--minutes N] [--clients N]   (mixed traffic, memory drift)
 //        dotnet run -c Release --project bench -- --fuzz [--bodies N] [--seed N]      (bad bodies on every route)
@@ -46,7 +46,11 @@ const string prompt = "The quick brown fox jumps over the lazy dog while the sma
 LlamaBackend.EnsureInitialized();
 Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPath).Length / 1e6:F0} MB), threads {threads}, {tokens} tokens per request, ModelApi PARALLEL {parallel}");
 
-using var served = new ServedLoop(modelPath, threads, parallel);
+// --env KEY=VALUE (repeatable): extra environment for the ModelApi process, to compare settings.
+var extraEnv = args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length)
+    .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => (kv[0], kv.Length > 1 ? kv[1] : "")).ToArray();
+if (extraEnv.Length > 0) Console.WriteLine($"ModelApi environment: {string.Join(" ", extraEnv.Select(e => e.Item1 + "=" + e.Item2))}");
+using var served = new ServedLoop(modelPath, threads, parallel, extraEnv);
 Console.WriteLine($"ModelApi start to /health ok      : {served.StartToReady.TotalMilliseconds,7:F0} ms");
 using var direct = new DirectLoop(modelPath, threads);
 await served.GenerateAsync(prompt, 8, 0); // the first request after start

@@ -19,6 +19,7 @@ sealed class EventStream(
     JsonSerializerOptions? json = null) : IResult
 {
     readonly JsonSerializerOptions options = json ?? ModelApiJson.Options;
+    static readonly int ProbeCoalesceMs = int.TryParse(Environment.GetEnvironmentVariable("PROBE_COALESCE_MS"), out var ms) ? ms : 0;
 
     public async Task ExecuteAsync(HttpContext http)
     {
@@ -35,6 +36,7 @@ sealed class EventStream(
                 // Everything already produced goes out in one flush: fewer syscalls when the client lags.
                 while (job.Deltas.TryRead(out var text)) await Write(response, delta(text), ct);
                 await response.Body.FlushAsync(ct);
+                if (ProbeCoalesceMs > 0) await Task.Delay(ProbeCoalesceMs, ct);
             }
             foreach (var e in done(await job.Completion)) await Write(response, e, ct);
         }

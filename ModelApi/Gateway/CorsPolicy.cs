@@ -1,4 +1,4 @@
-namespace CustomGpt.ModelApi.Apis;
+namespace CustomGpt.ModelApi.Gateway;
 
 public static class CorsPolicy
 {

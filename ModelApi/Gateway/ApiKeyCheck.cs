@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CustomGpt.ModelApi.Apis;
+namespace CustomGpt.ModelApi.Gateway;
 
 /// <summary>
 /// Where a caller's key is read from (X-API-Key, or Authorization: Bearer) and how a secret from the
