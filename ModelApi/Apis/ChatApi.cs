@@ -22,7 +22,7 @@ public static class ChatApi
         return app;
     }
 
-    static async Task<IResult> Chat(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
+    static async Task<IResult> Chat(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
         var (r, error) = await JsonBody.ReadAsync<ChatRequest>(http.Request);
         if (error is not null) return error;

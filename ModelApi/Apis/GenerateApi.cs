@@ -29,7 +29,7 @@ public static class GenerateApi
     /// <summary>Our streams' closing event when a generation could not go on (also /chat's).</summary>
     internal static ServerSentEvent ErrorEvent(Exception e) => new("error", new GenerateError(e.Message, (e as GenerationUnavailableException)?.Code));
 
-    static async Task<IResult> Generate(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
+    static async Task<IResult> Generate(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
         var (request, error) = await JsonBody.ReadAsync<GenerateRequest>(http.Request);
         if (error is not null) return error;

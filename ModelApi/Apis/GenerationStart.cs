@@ -7,9 +7,12 @@ using CustomGpt.ModelApi.Hosting;
 namespace CustomGpt.ModelApi.Apis;
 
 /// <summary>What every generating route does before it formats a response: check the model is
-/// ready, plan the request (400 per field), and queue it (503 with Retry-After when full).</summary>
-static class GenerationStart
+/// ready, plan the request (400 per field), and queue it (503 with Retry-After when full).
+/// Not static only so that the routes log under its name (ILogger&lt;GenerationStart&gt;).</summary>
+sealed class GenerationStart
 {
+    GenerationStart() { }
+
     public static (GenerationJob? Job, IResult? Error) Start(
         HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, PlanInput> request)
     {

@@ -30,7 +30,7 @@ public static class OpenAiApi
         return TypedResults.Ok(new ModelList("list", [new ModelEntry(info.Name, "model", Created(), "customgpt")]));
     }
 
-    static async Task<IResult> Completions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
+    static async Task<IResult> Completions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
         var (r, error) = await JsonBody.ReadAsync<CompletionRequest>(http.Request);
         if (error is not null) return error;
@@ -54,7 +54,7 @@ public static class OpenAiApi
             TypedResults.Ok(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, done.Text, FinishReason(done))], Usage(done))));
     }
 
-    static async Task<IResult> ChatCompletions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationScheduler> logger)
+    static async Task<IResult> ChatCompletions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
         var (r, error) = await JsonBody.ReadAsync<ChatCompletionRequest>(http.Request);
         if (error is not null) return error;
