@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of the repository: the same command CI runs (.ci/run).
 # Needs the .NET 10 SDK, Node/npm (the build fetches llama.cpp's libraries with npm) and,
-# for the browser tests, Debian's chromium, and for the gateway tests Debian's postgresql (both
-# installed here when missing and we are root).
+# for the browser tests, Debian's chromium and nginx-light, and for the gateway tests Debian's postgresql
+# (installed here when missing and we are root).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# chromium for the browser tests; postgresql for the gateway tests (they start a throwaway cluster).
+# chromium for the browser tests; nginx-light for the several-Dashboards test (a round-robin proxy of its own
+# on loopback; the packaged service is not used); postgresql for the gateway tests (a throwaway cluster).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

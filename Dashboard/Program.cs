@@ -7,7 +7,18 @@ using Radzen;
 
 // Content root = the app's folder, not the working directory: wwwroot is found wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-var settings = DashboardSettings.FromConfiguration(builder.Configuration);
+DashboardSettings settings;
+DashboardSecret? secret;
+try
+{
+    settings = DashboardSettings.FromConfiguration(builder.Configuration);
+    secret = DashboardSecret.FromConfiguration(builder.Configuration);
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine(e.Message); // names the setting, never a secret's value
+    return 2;
+}
 
 // PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
 var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given.Split(';') : [$"http://{settings.Host}:{settings.Port}"];
@@ -24,8 +35,10 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddRadzenComponents();
 builder.Services.AddModelApiClient(settings.Api);
 builder.Services.AddDashboardSignIn(settings);
+builder.Services.AddDashboardDataProtection(secret);
 
 var app = builder.Build();
+app.LogDataProtection(secret);
 
 if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
 app.UseDashboardSignIn(settings);
@@ -35,6 +48,7 @@ app.MapBlazorScript();
 app.MapStaticAssets();
 app.MapDashboardHealth();
 app.MapSignOut();
+// The page starts its circuit with one WebSocket request (wwwroot/blazor-start.js): it stays on the instance that took it.
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

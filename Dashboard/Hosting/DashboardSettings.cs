@@ -2,8 +2,8 @@ using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.Dashboard.Hosting;
 
-/// <summary>Everything the Dashboard reads from the environment: PORT, HOST, GPT_API_URL, GPT_API_KEY,
-/// GPT_MASTER_KEY, DASHBOARD_PASSWORD, DASHBOARD_PUBLIC, TRUST_FORWARDED_FOR.</summary>
+/// <summary>Everything the Dashboard reads from the environment: PORT, HOST, GPT_API_URL, GPT_API_KEY, GPT_API_TIMEOUT_SECONDS,
+/// GPT_MASTER_KEY, DASHBOARD_PASSWORD, DASHBOARD_PUBLIC, TRUST_FORWARDED_FOR (DASHBOARD_SECRET: <see cref="DashboardSecret"/>).</summary>
 public sealed record DashboardSettings(int Port, string Host, ModelApiClientOptions Api)
 {
     /// <summary>The operator's ModelApi master key: turns on the Keys page for everyone past the door, and is the

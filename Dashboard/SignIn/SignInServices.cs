@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 
 namespace CustomGpt.Dashboard.SignIn;
@@ -25,7 +24,6 @@ public static class SignInServices
         services.AddScoped<IApiKeyProvider, SignedInKey>();
         services.AddScoped<SignInCheck>();
         services.AddScoped<KeysAccess>();
-        services.AddDataProtection().SetApplicationName("CustomGpt.Dashboard");
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
             cookie.LoginPath = "/signin";

@@ -59,7 +59,7 @@ public sealed class FlyTomlTests
     public void Env_names_are_ones_the_Dashboard_reads_and_no_key_is_among_them()
     {
         var env = FlyToml.Env(fly);
-        Assert.Equal([ModelApiClientOptions.UrlVariable, "TRUST_FORWARDED_FOR"], env.Keys);
+        Assert.Equal([ModelApiClientOptions.UrlVariable, "TRUST_FORWARDED_FOR", "DASHBOARD_SECRET_REQUIRED"], env.Keys);
         Assert.StartsWith("https://", env[ModelApiClientOptions.UrlVariable], StringComparison.Ordinal);
         Assert.Null(ModelApiClientOptions.FromEnvironment(k => env.GetValueOrDefault(k)).ApiKey);
         var settings = Repo.Read("Dashboard/Hosting/DashboardSettings.cs");
@@ -74,9 +74,30 @@ public sealed class FlyTomlTests
         Assert.Contains("\"DASHBOARD_PASSWORD\"", settings, StringComparison.Ordinal);
         var setLines = text.Split('\n').Where(l => l.Contains("fly secrets set ", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(setLines);
-        Assert.All(setLines, l => Assert.Contains("DASHBOARD_PASSWORD=", l, StringComparison.Ordinal));
+        Assert.All(setLines.Where(l => l.Contains("GPT_", StringComparison.Ordinal)), l => Assert.Contains("DASHBOARD_PASSWORD=", l, StringComparison.Ordinal));
         Assert.Contains(setLines, l => l.Contains("GPT_MASTER_KEY=", StringComparison.Ordinal));
         Assert.Contains(setLines, l => l.Contains(ModelApiClientOptions.KeyVariable + "=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Several_machines_share_one_DASHBOARD_SECRET_set_as_a_Fly_secret_and_required_at_start()
+    {
+        // `fly deploy` makes two machines and Fly's proxy balances each request: every machine must derive the
+        // same data-protection key, so the secret is required (the Dashboard refuses to start without it).
+        Assert.Equal("true", FlyToml.Env(fly)["DASHBOARD_SECRET_REQUIRED"]);
+        var secret = Repo.Read("Dashboard/Hosting/DashboardSecret.cs");
+        Assert.Contains("Variable = \"DASHBOARD_SECRET\"", secret, StringComparison.Ordinal);
+        Assert.Contains("RequiredVariable = \"DASHBOARD_SECRET_REQUIRED\"", secret, StringComparison.Ordinal);
+
+        var text = Repo.Read("fly.toml");
+        Assert.DoesNotMatch(@"(?m)^\s*DASHBOARD_SECRET\s*=", text); // a Fly secret, never a value in the file
+        Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", text, StringComparison.Ordinal);
+        Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", Repo.Read("README.md"), StringComparison.Ordinal);
+        Assert.Contains("HowToSet = \"fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)\"", secret, StringComparison.Ordinal);
+
+        // Nothing asks for a single machine any more: the README deploys with plain `fly deploy`.
+        Assert.DoesNotContain("--ha=false", Repo.Read("README.md"), StringComparison.Ordinal);
+        Assert.DoesNotContain("--ha=false", text, StringComparison.Ordinal);
     }
 
     [Fact]

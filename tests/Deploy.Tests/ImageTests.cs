@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Net;
 using System.Text.Json;
 using CustomGpt.ModelApi.Client;
@@ -125,9 +126,10 @@ public sealed class DashboardImageTests(DashboardImage image) : IClassFixture<Da
         var fly = FlyToml.Load();
         var checkPath = (string)FlyToml.Check(fly)["path"];
         var port = ServerProcess.FreePort();
-        // fly.toml's [env] names, with a loopback ModelApi address instead of the Cloud Run one.
+        // fly.toml's [env] names, with a loopback ModelApi address instead of the Cloud Run one, and the
+        // DASHBOARD_SECRET that fly.toml requires as a Fly secret.
         var env = FlyToml.Env(fly).Select(e => (e.Key, e.Key == ModelApiClientOptions.UrlVariable ? $"http://127.0.0.1:{ServerProcess.FreePort()}" : e.Value));
-        using var dashboard = image.Start(port, [.. env]);
+        using var dashboard = image.Start(port, [.. env, ("DASHBOARD_SECRET", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)))]);
         Assert.Equal(port, dashboard.Address.Port);
 
         using var http = new HttpClient { BaseAddress = dashboard.Address };
@@ -137,6 +139,10 @@ public sealed class DashboardImageTests(DashboardImage image) : IClassFixture<Da
         using var script = await http.GetAsync(new Uri("_framework/blazor.web.js", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
         Assert.Contains("Blazor", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // And the script that starts it WebSocket-only, so that either Fly machine can serve a page.
+        using var start = await http.GetAsync(new Uri("blazor-start.js", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, start.StatusCode);
+        Assert.Contains("skipNegotiation: true", await start.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public class KeySafetyTests
     [InlineData("http://localhost:8080", false)]
     public void A_key_over_plain_http_to_another_machine_is_a_configuration_error(string url, bool refused)
     {
-        var read = (string name) => name == ModelApiClientOptions.UrlVariable ? url : "the-key";
+        var read = (string name) => name == ModelApiClientOptions.UrlVariable ? url : name == ModelApiClientOptions.KeyVariable ? "the-key" : null;
         if (!refused)
         {
             Assert.True(ModelApiClientOptions.FromEnvironment(read).HasApiKey);
