@@ -2,41 +2,22 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CustomGpt.ModelApi.Client;
+using CustomGpt.Tests.Shared;
 
 namespace CustomGpt.Bench;
 
-/// <summary>ModelApi as its own process, measured from the outside like any client would.</summary>
+/// <summary>ModelApi as its own process (started as the tests start it), measured from the outside like any client would.</summary>
 sealed class ServedLoop : IDisposable
 {
-    readonly Process process;
+    readonly ModelApiProcess process;
 
     public ServedLoop(string modelPath, int threads, int parallel, params (string Key, string Value)[] env)
     {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ModelApi.dll")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["MODEL_PATH"] = modelPath;
-        info.Environment["PORT"] = "0";
-        info.Environment["THREADS"] = threads.ToString();
-        info.Environment["PARALLEL"] = parallel.ToString();
-        info.Environment["CONTEXT_SIZE"] = "2048";
-        foreach (var (key, value) in env) info.Environment[key] = value;
         var started = Stopwatch.GetTimestamp();
-        process = Process.Start(info)!;
-        var address = new TaskCompletionSource<string>();
-        process.OutputDataReceived += (_, e) =>
-        {
-            const string marker = "Now listening on: ";
-            if (e.Data?.Contains(marker, StringComparison.Ordinal) == true) address.TrySetResult(e.Data[(e.Data.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim());
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        Http = new HttpClient { BaseAddress = new Uri(address.Task.WaitAsync(TimeSpan.FromMinutes(1)).Result), Timeout = TimeSpan.FromMinutes(10) };
-        while (!Http.GetAsync("/health").Result.IsSuccessStatusCode) Thread.Sleep(20);
+        process = new ModelApiProcess(modelPath, [("THREADS", threads.ToString()), ("PARALLEL", parallel.ToString()), ("CONTEXT_SIZE", "2048"), .. env]);
+        process.ReadyAsync().GetAwaiter().GetResult();
         StartToReady = Stopwatch.GetElapsedTime(started);
+        Http = new HttpClient { BaseAddress = process.Address, Timeout = TimeSpan.FromMinutes(10) };
     }
 
     public HttpClient Http { get; }
@@ -45,18 +26,10 @@ sealed class ServedLoop : IDisposable
     public bool HasExited => process.HasExited;
 
     /// <summary>Resident memory of the server process now (VmRSS), in bytes.</summary>
-    public long ResidentBytes()
-    {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-    }
+    public long ResidentBytes() => process.ResidentBytes();
 
     /// <summary>Peak resident memory of the server process (VmHWM), in MiB.</summary>
-    public double PeakRssMb()
-    {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
-    }
+    public double PeakRssMb() => process.PeakResidentBytes() / 1048576.0;
 
     public async Task<GenerateResponse> GenerateAsync(string prompt, int tokens, int seed)
     {
@@ -92,8 +65,6 @@ sealed class ServedLoop : IDisposable
     public void Dispose()
     {
         Http.Dispose();
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        process.WaitForExit();
         process.Dispose();
     }
 }

@@ -73,9 +73,14 @@ public class ServerProcess : IDisposable
     public bool HasExited => process.HasExited;
 
     /// <summary>Resident memory of the server process now (VmRSS), in bytes.</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => ProcStatusBytes("VmRSS:");
+
+    /// <summary>The most resident memory the server process has had (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes() => ProcStatusBytes("VmHWM:");
+
+    long ProcStatusBytes(string field)
     {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
 
