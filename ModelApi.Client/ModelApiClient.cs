@@ -13,7 +13,7 @@ namespace CustomGpt.ModelApi.Client;
 /// </summary>
 public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOptions options, IApiKeyProvider? keys = null)
 {
-    public const string ApiKeyHeader = "X-API-Key";
+    public const string ApiKeyHeader = Contracts.ApiKeyHeader.Name;
 
     public ModelApiClientOptions Options => options;
 

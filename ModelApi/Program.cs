@@ -1,6 +1,6 @@
 using CustomGpt.ModelApi.Apis;
 using CustomGpt.ModelApi.Apis.OpenAi;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 

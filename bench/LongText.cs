@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using CustomGpt.ModelApi.Client;
 using CustomGpt.Tests.Shared;
 
 namespace CustomGpt.Bench;

@@ -58,8 +58,8 @@ await served.GenerateAsync(prompt, 8, 0); // the first request after start
 // Alternate direct, JSON and streamed runs so background load on the machine hits all alike;
 // each served run is compared with the direct run just before it, and the distribution is printed.
 var directRuns = new List<(double Prompt, double Gen)>();
-var servedRuns = new List<CustomGpt.ModelApi.Client.GenerateResponse>();
-var streamedRuns = new List<CustomGpt.ModelApi.Client.Timings>();
+var servedRuns = new List<GenerateResponse>();
+var streamedRuns = new List<Timings>();
 for (var i = 0; i < rounds; i++)
 {
     directRuns.Add(direct.Run(prompt, tokens));

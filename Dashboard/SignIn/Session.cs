@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using CustomGpt.ModelApi.Client;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace CustomGpt.Dashboard.SignIn;

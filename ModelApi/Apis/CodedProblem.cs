@@ -1,4 +1,4 @@
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CustomGpt.ModelApi.Apis;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Generation;
 
 namespace CustomGpt.ModelApi.Apis;

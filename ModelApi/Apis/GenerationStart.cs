@@ -1,5 +1,5 @@
 using CustomGpt.LlamaCpp;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;

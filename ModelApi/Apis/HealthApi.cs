@@ -1,4 +1,4 @@
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Apis;
 

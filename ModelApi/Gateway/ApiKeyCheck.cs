@@ -1,3 +1,4 @@
+using CustomGpt.ModelApi.Contracts;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -10,7 +11,7 @@ namespace CustomGpt.ModelApi.Gateway;
 /// </summary>
 public static class ApiKeyCheck
 {
-    public const string HeaderName = "X-API-Key";
+    public const string HeaderName = ApiKeyHeader.Name;
 
     /// <summary>The key the request carries, or null.</summary>
     public static string? Presented(HttpRequest request)

@@ -1,5 +1,5 @@
 using CustomGpt.ModelApi.Apis;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Hosting;
 
 namespace CustomGpt.ModelApi.Gateway;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using CustomGpt.ModelApi.Apis;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Gateway;
 

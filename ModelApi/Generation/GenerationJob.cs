@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using CustomGpt.LlamaCpp;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Generation;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using CustomGpt.LlamaCpp;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Generation;
 
@@ -25,18 +25,6 @@ public readonly record struct PlanLimits(int ContextSize, int MaxChars, bool Can
 /// </summary>
 public static class GenerationPlanner
 {
-    public const double DefaultTemperature = 0.8;
-    public const int DefaultNumChars = 200;
-    public const double MaxTemperature = 10;
-    /// <summary>Below this, dividing logits by the temperature overflows a float and sampling sees NaN.</summary>
-    public const double MinTemperature = 1e-6;
-    /// <summary>The repeat penalty divides logits too: the same bound keeps them finite.</summary>
-    public const double MinRepeatPenalty = 1e-6;
-    public const int MaxStopSequences = 16;
-    public const int MaxStopLength = 256;
-    /// <summary>llama.cpp treats 0xFFFFFFFF as "pick a random seed", so it is not a valid fixed seed.</summary>
-    public const long MaxSeed = uint.MaxValue - 1L;
-
     public static (GenerationPlan? Plan, Dictionary<string, string[]> Errors) Plan(
         PlanInput input, LlamaModel model, PlanLimits limits)
     {
@@ -45,20 +33,20 @@ public static class GenerationPlanner
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [message];
 
-        if (r.Seed is < 0 or > MaxSeed) Error("seed", $"'seed' must be from 0 to {MaxSeed}.");
+        if (r.Seed is < 0 or > GenerationLimits.MaxSeed) Error("seed", $"'seed' must be from 0 to {GenerationLimits.MaxSeed}.");
         // Checked as the 32-bit floats llama.cpp receives: 1e-50 passes as a double and is 0 as a float.
-        if (r.Temperature is double t && (!double.IsFinite(t) || t < 0 || t > MaxTemperature || (t != 0 && (float)t < MinTemperature)))
-            Error("temperature", $"'temperature' must be 0 (greedy) or a number from {MinTemperature} to {MaxTemperature}.");
+        if (r.Temperature is double t && (!double.IsFinite(t) || t < 0 || t > GenerationLimits.MaxTemperature || (t != 0 && (float)t < GenerationLimits.MinTemperature)))
+            Error("temperature", $"'temperature' must be 0 (greedy) or a number from {GenerationLimits.MinTemperature} to {GenerationLimits.MaxTemperature}.");
         if (r.NumChars is < 1 || r.NumChars > maxChars) Error("num_chars", $"'num_chars' must be from 1 to {maxChars}.");
         if (r.MaxTokens is < 1 || r.MaxTokens > limits.MaxTokens)
             Error("max_tokens", $"'max_tokens' must be from 1 to {limits.MaxTokens}{(limits.CanShift ? "" : " (the context size)")}.");
         if (r.TopK is < 0 || r.TopK > model.VocabSize) Error("top_k", $"'top_k' must be from 0 (off) to {model.VocabSize} (the vocabulary size).");
         if (r.TopP is double p && !((float)p > 0 && p <= 1)) Error("top_p", "'top_p' must be greater than 0 (at least 1e-38) and at most 1.");
         if (r.MinP is double m && !(m >= 0 && m <= 1)) Error("min_p", "'min_p' must be from 0 to 1.");
-        if (r.RepeatPenalty is double rp && !((float)rp >= MinRepeatPenalty && rp <= 10)) Error("repeat_penalty", $"'repeat_penalty' must be from {MinRepeatPenalty} to 10 (1 is off).");
+        if (r.RepeatPenalty is double rp && !((float)rp >= GenerationLimits.MinRepeatPenalty && rp <= GenerationLimits.MaxRepeatPenalty)) Error("repeat_penalty", $"'repeat_penalty' must be from {GenerationLimits.MinRepeatPenalty} to {GenerationLimits.MaxRepeatPenalty} (1 is off).");
         var stops = r.Stop ?? [];
-        if (stops.Count > MaxStopSequences) Error("stop", $"'stop' may hold at most {MaxStopSequences} sequences.");
-        else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {MaxStopLength} characters.");
+        if (stops.Count > GenerationLimits.MaxStopSequences) Error("stop", $"'stop' may hold at most {GenerationLimits.MaxStopSequences} sequences.");
+        else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > GenerationLimits.MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {GenerationLimits.MaxStopLength} characters.");
         // No token covers more than LongestTokenBytes characters, so a prompt longer than this cannot fit:
         // say so from its length alone rather than spend CPU tokenizing megabytes.
         var (promptField, what) = chat is null ? ("prompt", "The prompt") : (input.ChatField, $"The conversation ('{input.ChatField}' and the new turn)");
@@ -77,7 +65,7 @@ public static class GenerationPlanner
         var room = contextSize - prompt.Length;
         // A chat reply runs to the end of its turn unless asked otherwise; bounded by the room left.
         if (chat is not null && r.MaxTokens is null && r.NumChars is null) r = r with { MaxTokens = room };
-        var numChars = r.NumChars ?? (r.MaxTokens is null ? DefaultNumChars : null);
+        var numChars = r.NumChars ?? (r.MaxTokens is null ? GenerationLimits.DefaultNumChars : null);
         // A character never takes less than one token here, so this is how much output can need.
         var wanted = r.MaxTokens ?? numChars!.Value;
         if (wanted > room && !limits.CanShift)
@@ -103,11 +91,11 @@ public static class GenerationPlanner
         var sampling = new SamplingOptions
         {
             Seed = (uint)seed,
-            Temperature = (float)(r.Temperature ?? DefaultTemperature),
-            TopK = r.TopK ?? 40,
-            TopP = (float)(r.TopP ?? 0.95),
-            MinP = (float)(r.MinP ?? 0.05),
-            RepeatPenalty = (float)(r.RepeatPenalty ?? 1.0),
+            Temperature = (float)(r.Temperature ?? GenerationLimits.DefaultTemperature),
+            TopK = r.TopK ?? GenerationLimits.DefaultTopK,
+            TopP = (float)(r.TopP ?? GenerationLimits.DefaultTopP),
+            MinP = (float)(r.MinP ?? GenerationLimits.DefaultMinP),
+            RepeatPenalty = (float)(r.RepeatPenalty ?? GenerationLimits.DefaultRepeatPenalty),
             IgnoreEos = r.IgnoreEos ?? false,
         };
         // Byte-level tokens can make a character cost several tokens: the moving window keeps num_chars

@@ -1,5 +1,5 @@
 using CustomGpt.LlamaCpp;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Generation;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using CustomGpt.LlamaCpp;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Generation;
 

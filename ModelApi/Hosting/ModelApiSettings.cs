@@ -1,4 +1,5 @@
 using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Hosting.CloudStorage;
 
 namespace CustomGpt.ModelApi.Hosting;
@@ -34,7 +35,7 @@ public sealed record ModelApiSettings
     /// <summary>Requests that may wait for a free sequence; beyond that the answer is 503.</summary>
     public int MaxQueue { get; init; } = 64;
     /// <summary>The largest num_chars a request may ask for.</summary>
-    public int MaxChars { get; init; } = 8192;
+    public int MaxChars { get; init; } = GenerationLimits.DefaultMaxChars;
     public int BatchSize { get; init; } = 512;
     /// <summary>MODEL_MMAP, MODEL_REPACK: how the weights come into memory (README "Memory").</summary>
     public ModelLoadOptions Load { get; init; } = new();
@@ -112,7 +113,7 @@ public sealed record ModelApiSettings
             Parallel = Int("PARALLEL", 4, 1, 64),
             ContextSize = contextSize,
             MaxQueue = Int("MAX_QUEUE", 64, 0, 100_000),
-            MaxChars = Int("MAX_CHARS", 8192, 1, 1 << 20),
+            MaxChars = Int("MAX_CHARS", GenerationLimits.DefaultMaxChars, 1, 1 << 20),
             BatchSize = Int("BATCH_SIZE", 512, 32, 8192),
             Load = new ModelLoadOptions { MapFile = Bool("MODEL_MMAP", DefaultMapFile), RepackWeights = Bool("MODEL_REPACK", true) },
             KvCache = ParseKvCache(config["KV_CACHE_TYPE"], errors),

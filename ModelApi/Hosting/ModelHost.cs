@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using CustomGpt.LlamaCpp;
-using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Generation;
 
 namespace CustomGpt.ModelApi.Hosting;

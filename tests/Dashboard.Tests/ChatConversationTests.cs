@@ -1,5 +1,4 @@
 using CustomGpt.Dashboard.Components.Chat;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.Dashboard.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Tests;
 

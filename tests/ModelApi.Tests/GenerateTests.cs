@@ -1,5 +1,4 @@
 using System.Text;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Tests;
 

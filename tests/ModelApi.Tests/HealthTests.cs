@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using CustomGpt.ModelApi.Client;
 using CustomGpt.ModelApi.Hosting;
 
 namespace CustomGpt.ModelApi.Tests;

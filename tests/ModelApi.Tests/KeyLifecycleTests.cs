@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Tests;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using CustomGpt.ModelApi.Client;
 using CustomGpt.ModelApi.Generation;
 
 namespace CustomGpt.ModelApi.Tests;

@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Tests;
 

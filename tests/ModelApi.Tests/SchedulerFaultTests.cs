@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using CustomGpt.ModelApi.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

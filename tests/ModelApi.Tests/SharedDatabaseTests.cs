@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using CustomGpt.ModelApi.Client;
 using Npgsql;
 
 namespace CustomGpt.ModelApi.Tests;

@@ -1,5 +1,4 @@
 using System.Net;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.ModelApi.Tests;
 

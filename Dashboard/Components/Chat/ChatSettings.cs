@@ -1,5 +1,4 @@
 using CustomGpt.Dashboard.Components.Parameters;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.Dashboard.Components.Chat;
 
@@ -12,7 +11,7 @@ public sealed class ChatSettings : ISeedAndTemperature
     public string SystemPrompt { get; set; } = "";
     public bool RandomSeed { get; set; } = true;
     public long Seed { get; set; } = 42;
-    public double Temperature { get; set; } = 0.8;
+    public double Temperature { get; set; } = GenerationLimits.DefaultTemperature;
     /// <summary>Null: the reply runs to the end of its turn, within the context.</summary>
     public int? MaxTokens { get; set; } = 256;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using CustomGpt.ModelApi.Client;
 
 namespace CustomGpt.Dashboard.Components.Chat;
 

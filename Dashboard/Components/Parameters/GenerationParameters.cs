@@ -5,28 +5,32 @@ namespace CustomGpt.Dashboard.Components.Parameters;
 /// <summary>What the user sets before Generate Text, with the API's defaults and limits.</summary>
 public sealed class GenerationParameters : ISeedAndTemperature
 {
-    public const double MinTemperature = 0, MaxTemperature = 10;
+    public const double MinTemperature = 0, MaxTemperature = GenerationLimits.MaxTemperature;
     /// <summary>MaxChars holds until a connection test reports the server's own limit.</summary>
-    public const int MinChars = 1, MaxChars = 8192;
-    public const long MaxSeed = uint.MaxValue - 1L;
+    public const int MinChars = 1, MaxChars = GenerationLimits.DefaultMaxChars;
+    public const long MaxSeed = GenerationLimits.MaxSeed;
     public const double MinTopP = 0.01, MaxTopP = 1;
 
     public string Prompt { get; set; } = "";
     /// <summary>True: no seed is sent, the API picks one and reports it.</summary>
     public bool RandomSeed { get; set; } = true;
     public long Seed { get; set; } = 42;
-    public double Temperature { get; set; } = 0.8;
-    public int NumChars { get; set; } = 200;
+    public double Temperature { get; set; } = GenerationLimits.DefaultTemperature;
+    public int NumChars { get; set; } = GenerationLimits.DefaultNumChars;
     /// <summary>0 turns top-k off.</summary>
-    public int TopK { get; set; } = 40;
-    public double TopP { get; set; } = 0.95;
+    public int TopK { get; set; } = GenerationLimits.DefaultTopK;
+    public double TopP { get; set; } = GenerationLimits.DefaultTopP;
     /// <summary>One stop sequence per line; \n and \t stand for a newline and a tab.</summary>
     public string StopSequences { get; set; } = "";
     /// <summary>True: the text always runs to the full number of characters (end-of-text is ignored).</summary>
     public bool FillLength { get; set; } = true;
 
     /// <summary>The request fields that have a control on the page (their errors are shown there).</summary>
-    static readonly HashSet<string> FieldsWithControl = ["prompt", "seed", "temperature", "num_chars", "max_tokens", "ignore_eos", "top_k", "top_p", "stop"];
+    static readonly HashSet<string> FieldsWithControl =
+    [
+        RequestFields.Prompt, RequestFields.Seed, RequestFields.Temperature, RequestFields.NumChars, RequestFields.MaxTokens,
+        RequestFields.IgnoreEos, RequestFields.TopK, RequestFields.TopP, RequestFields.Stop,
+    ];
 
     /// <summary>True when the failure is about a field that has its own control (and message) on the page.</summary>
     public static bool ShownAtField(ApiFailure failure) =>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace CustomGpt.ModelApi.Client;
+namespace CustomGpt.ModelApi.Contracts;
 
 // The key routes (/key/generate, /key/info, /key/list, /key/update, /key/delete): LiteLLM's names and
 // fields, so its users' scripts carry over. Master key only. Token counts are prompt + completion.

@@ -1,4 +1,4 @@
-namespace CustomGpt.ModelApi.Client;
+namespace CustomGpt.ModelApi.Contracts;
 
 // The HTTP contract, shared by ModelApi and its callers so the two never drift.
 // Property names go over the wire in snake_case (ModelApiJson): NumChars is "num_chars".

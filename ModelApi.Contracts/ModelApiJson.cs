@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace CustomGpt.ModelApi.Client;
+namespace CustomGpt.ModelApi.Contracts;
 
 /// <summary>The JSON conventions of the API: snake_case names, nulls omitted, numbers strictly numbers.</summary>
 public static class ModelApiJson

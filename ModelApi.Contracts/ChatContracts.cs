@@ -1,4 +1,4 @@
-namespace CustomGpt.ModelApi.Client;
+namespace CustomGpt.ModelApi.Contracts;
 
 // POST /chat: one turn of a conversation, the shape the original chat front end sends.
 
