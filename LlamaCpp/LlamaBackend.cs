@@ -55,7 +55,7 @@ public static unsafe class LlamaBackend
         {
             NativeMethods.Llama => "libllama.v0.5.0.so",
             NativeMethods.Ggml => "libggml.v0.5.0.so",
-            "ggml-base" => "libggml-base.so",
+            NativeMethods.GgmlBase => "libggml-base.so",
             _ => null,
         };
         if (file is null) return 0;

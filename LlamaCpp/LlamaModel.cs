@@ -16,7 +16,8 @@ public sealed unsafe class LlamaModel : IDisposable
     {
         this.handle = handle;
         FilePath = path;
-        vocab = NativeMethods.llama_model_get_vocab(handle.DangerousGetHandle());
+        using var m = Lease();
+        vocab = NativeMethods.llama_model_get_vocab(m.Ptr);
         VocabSize = NativeMethods.llama_vocab_n_tokens(vocab);
         BosToken = NativeMethods.llama_vocab_bos(vocab);
         AddsBos = NativeMethods.llama_vocab_get_add_bos(vocab);

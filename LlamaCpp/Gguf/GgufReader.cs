@@ -1,13 +1,6 @@
 using System.Text;
-using CustomGpt.LlamaCpp.Gguf;
 
-namespace CustomGpt.LlamaCpp.Training;
-
-/// <summary>One tensor of a GGUF file: ggml order shape (row length first), type, and where its bytes are.</summary>
-public sealed record GgufTensorInfo(string Name, long[] Shape, uint Type, long DataOffset)
-{
-    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
-}
+namespace CustomGpt.LlamaCpp.Gguf;
 
 /// <summary>
 /// Reads the metadata and tensor table of a GGUF v2/v3 file (ggml docs/gguf.md) without loading
