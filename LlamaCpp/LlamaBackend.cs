@@ -42,13 +42,6 @@ public static unsafe class LlamaBackend
         }
     }
 
-    /// <summary>llama.cpp's own description of the CPU features it uses.</summary>
-    public static string SystemInfo()
-    {
-        EnsureInitialized();
-        return Marshal.PtrToStringUTF8(NativeMethods.llama_print_system_info()) ?? "";
-    }
-
     static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         var file = name switch

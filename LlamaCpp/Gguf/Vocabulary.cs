@@ -28,9 +28,6 @@ public sealed class Vocabulary
     /// <summary>Written as tokenizer.chat_template when set: the Jinja template chat front ends render.</summary>
     public string? ChatTemplate { get; init; }
 
-    public IReadOnlyList<string> Tokens => tokens;
-    public IReadOnlyList<float> Scores => scores;
-    public IReadOnlyList<int> TokenTypes => types;
     public int Count => tokens.Count;
     /// <summary>The text's own pieces (for a character vocabulary: its distinct characters).</summary>
     public int PieceCount { get; private set; }

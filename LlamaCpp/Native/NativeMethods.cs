@@ -12,7 +12,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial void llama_backend_init();
     [LibraryImport(Llama)] public static partial void llama_log_set(delegate* unmanaged[Cdecl]<int, byte*, nint, void> callback, nint userData);
     [LibraryImport(Ggml, StringMarshalling = StringMarshalling.Utf8)] public static partial void ggml_backend_load_all_from_path(string dir);
-    [LibraryImport(Llama)] public static partial nint llama_print_system_info();
 
     [LibraryImport(Llama)] public static partial LlamaModelParams llama_model_default_params();
     [LibraryImport(Llama)] public static partial LlamaContextParams llama_context_default_params();
