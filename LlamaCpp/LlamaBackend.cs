@@ -42,20 +42,13 @@ public static unsafe class LlamaBackend
         }
     }
 
-    /// <summary>llama.cpp's own description of the CPU features it uses.</summary>
-    public static string SystemInfo()
-    {
-        EnsureInitialized();
-        return Marshal.PtrToStringUTF8(NativeMethods.llama_print_system_info()) ?? "";
-    }
-
     static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         var file = name switch
         {
             NativeMethods.Llama => "libllama.v0.5.0.so",
             NativeMethods.Ggml => "libggml.v0.5.0.so",
-            "ggml-base" => "libggml-base.so",
+            NativeMethods.GgmlBase => "libggml-base.so",
             _ => null,
         };
         if (file is null) return 0;

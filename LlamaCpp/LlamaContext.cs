@@ -29,17 +29,19 @@ public enum KvCacheType
 public sealed class LlamaContext : IDisposable
 {
     readonly ContextHandle handle;
-    readonly nint memory; // owned by the context: use it only under a Lease()
+    // The context's KV memory: part of the context and freed with it, never on its own. Every use is
+    // under the context's Lease(), so it is never touched after the context is freed.
+    readonly nint memory;
 
     LlamaContext(LlamaModel model, ContextHandle handle)
     {
         Model = model;
         this.handle = handle;
-        var ptr = handle.DangerousGetHandle();
-        memory = NativeMethods.llama_get_memory(ptr);
-        SequenceContextSize = (int)NativeMethods.llama_n_ctx_seq(ptr);
-        BatchSize = (int)NativeMethods.llama_n_batch(ptr);
-        MaxSequences = (int)NativeMethods.llama_n_seq_max(ptr);
+        using var c = Lease();
+        memory = NativeMethods.llama_get_memory(c.Ptr);
+        SequenceContextSize = (int)NativeMethods.llama_n_ctx_seq(c.Ptr);
+        BatchSize = (int)NativeMethods.llama_n_batch(c.Ptr);
+        MaxSequences = (int)NativeMethods.llama_n_seq_max(c.Ptr);
         CanShift = NativeMethods.llama_memory_can_shift(memory);
     }
 
@@ -72,12 +74,20 @@ public sealed class LlamaContext : IDisposable
         p.kv_unified = 0; // each sequence owns its share of the cache
         p.type_k = p.type_v = (int)options.KvCache;
         p.no_perf = 1;
-        // The context points into the model: the model stays alive until the context is freed.
+        return Create(model, p);
+    }
+
+    /// <summary>A context with parameters set by the caller (the training context sets its own).</summary>
+    internal static LlamaContext Create(LlamaModel model, LlamaContextParams p)
+    {
+        // The context points into the model: it keeps a reference on the model's handle, given back
+        // when the context is freed (ContextHandle), so the model stays alive until then.
         var added = false;
         model.Handle.DangerousAddRef(ref added);
         try
         {
-            var ptr = NativeMethods.llama_init_from_model(model.Handle.DangerousGetHandle(), p);
+            nint ptr;
+            using (var m = model.Lease()) ptr = NativeMethods.llama_init_from_model(m.Ptr, p);
             if (ptr == 0) throw new LlamaException("llama.cpp could not create a context (see its log lines; often too little memory for the context size).");
             return new LlamaContext(model, ContextHandle.From(ptr, model.Handle));
         }
@@ -95,6 +105,13 @@ public sealed class LlamaContext : IDisposable
         using var c = Lease();
         var rc = NativeMethods.llama_decode(c.Ptr, batch.Native);
         if (rc != 0) throw new LlamaException(rc == 1 ? "No room left in the KV cache for this batch." : $"llama_decode failed ({rc}).");
+    }
+
+    /// <summary>Forgets every sequence and clears the cache's contents.</summary>
+    internal void ClearAll()
+    {
+        using var c = Lease();
+        NativeMethods.llama_memory_clear(memory, data: true);
     }
 
     /// <summary>Forgets everything a sequence has seen so its slot can start afresh.</summary>

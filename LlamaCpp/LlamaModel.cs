@@ -12,11 +12,11 @@ public sealed unsafe class LlamaModel : IDisposable
     readonly bool[] endsGeneration;
     readonly nint vocab; // owned by the model: use it only under a Lease()
 
-    LlamaModel(ModelHandle handle, string path)
+    LlamaModel(ModelHandle handle)
     {
         this.handle = handle;
-        FilePath = path;
-        vocab = NativeMethods.llama_model_get_vocab(handle.DangerousGetHandle());
+        using var m = Lease();
+        vocab = NativeMethods.llama_model_get_vocab(m.Ptr);
         VocabSize = NativeMethods.llama_vocab_n_tokens(vocab);
         BosToken = NativeMethods.llama_vocab_bos(vocab);
         AddsBos = NativeMethods.llama_vocab_get_add_bos(vocab);
@@ -38,7 +38,6 @@ public sealed unsafe class LlamaModel : IDisposable
     /// <summary>For objects that live on the model (contexts): the model is freed only after they are.</summary>
     internal ModelHandle Handle => handle;
 
-    public string FilePath { get; }
     public int VocabSize { get; }
     public int BosToken { get; }
     /// <summary>Whether prompts start with <see cref="BosToken"/> (tokenizer.ggml.add_bos_token).</summary>
@@ -77,7 +76,7 @@ public sealed unsafe class LlamaModel : IDisposable
         p.use_extra_bufts = options.RepackWeights ? (byte)1 : (byte)0;
         var ptr = NativeMethods.llama_model_load_from_file(path, p);
         if (ptr == 0) throw new LlamaException($"llama.cpp could not load '{Path.GetFileName(path)}' (see the llama.cpp log lines for why).");
-        return new LlamaModel(ModelHandle.From(ptr), path);
+        return new LlamaModel(ModelHandle.From(ptr));
     }
 
     /// <summary>A metadata value of the GGUF file, e.g. "general.name", or null when absent.</summary>

@@ -37,6 +37,3 @@ public sealed class CommandLine
             ? v : throw new UsageException($"--{name} must be a number from {min} to {max} (got '{raw}').");
     }
 }
-
-/// <summary>Bad command-line input: printed as it is, exit code 2.</summary>
-public sealed class UsageException(string message) : Exception(message);

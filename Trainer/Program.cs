@@ -20,7 +20,7 @@ try
         _ => throw new UsageException("Name a command."),
     };
 }
-catch (UsageException e)
+catch (Exception e) when (e is UsageException or ResumeOptionsException)
 {
     Console.Error.WriteLine(e.Message);
     Console.Error.WriteLine();

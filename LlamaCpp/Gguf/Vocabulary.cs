@@ -8,6 +8,8 @@ namespace CustomGpt.LlamaCpp.Gguf;
 public sealed class Vocabulary
 {
     public const int Unknown = 0, Bos = 1, Eos = 2;
+    /// <summary>Tokens every vocabulary starts with: &lt;unk&gt;, &lt;s&gt;, &lt;/s&gt; and the 256 byte tokens.</summary>
+    public const int FixedTokenCount = 3 + 256;
     const int TypeNormal = 1, TypeUnknown = 2, TypeControl = 3, TypeByte = 6;
     const char SpaceMark = '\u2581';
 
@@ -26,10 +28,13 @@ public sealed class Vocabulary
     /// <summary>Written as tokenizer.chat_template when set: the Jinja template chat front ends render.</summary>
     public string? ChatTemplate { get; init; }
 
-    public IReadOnlyList<string> Tokens => tokens;
-    public IReadOnlyList<float> Scores => scores;
-    public IReadOnlyList<int> TokenTypes => types;
     public int Count => tokens.Count;
+    /// <summary>The text's own pieces (for a character vocabulary: its distinct characters).</summary>
+    public int PieceCount { get; private set; }
+
+    /// <summary>The text a piece stands for (spaces as spaces); null for the fixed and control tokens.</summary>
+    public string? PieceText(int id) =>
+        (uint)id < (uint)Count && types[id] == TypeNormal ? tokens[id].Replace(SpaceMark, ' ') : null;
 
     /// <summary>One token per distinct character of <paramref name="text"/>, most frequent first, after
     /// <paramref name="controlTokens"/> (e.g. a chat template's markers, which only templates may produce).</summary>
@@ -91,6 +96,7 @@ public sealed class Vocabulary
         tokens.Add(piece.Replace(' ', SpaceMark));
         scores.Add(-tokens.Count);
         types.Add(TypeNormal);
+        PieceCount++;
     }
 
     /// <summary>Writes the tokenizer.ggml.* keys (and tokenizer.chat_template when there is one).</summary>

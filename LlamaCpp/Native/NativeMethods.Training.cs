@@ -11,7 +11,6 @@ internal static unsafe partial class NativeMethods
     public const int GgmlTypeI32 = 26;          // enum ggml_type GGML_TYPE_I32
     public const int OptimizerAdamW = 0;        // enum ggml_opt_optimizer_type
     public const int FlashAttentionDisabled = 0; // enum llama_flash_attn_type
-    public const int LoadModeNone = 0;           // enum llama_load_mode: read into memory, no mmap
 
     [LibraryImport(Llama)] public static partial void llama_opt_init(nint ctx, nint model, LlamaOptParams p);
     [LibraryImport(Llama)]
@@ -25,38 +24,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(GgmlBase)] public static partial nint ggml_opt_dataset_data(nint dataset);
     [LibraryImport(GgmlBase)] public static partial nint ggml_opt_dataset_labels(nint dataset);
     [LibraryImport(GgmlBase)] public static partial nint ggml_get_data(nint tensor);
-    [LibraryImport(GgmlBase)] public static partial nuint ggml_nbytes(nint tensor);
 
     [LibraryImport(GgmlBase)] public static partial nint ggml_opt_result_init();
     [LibraryImport(GgmlBase)] public static partial void ggml_opt_result_free(nint result);
-    [LibraryImport(GgmlBase)] public static partial void ggml_opt_result_reset(nint result);
     [LibraryImport(GgmlBase)] public static partial void ggml_opt_result_ndata(nint result, long* ndata);
     [LibraryImport(GgmlBase)] public static partial void ggml_opt_result_loss(nint result, double* loss, double* unc);
-    [LibraryImport(GgmlBase)] public static partial void ggml_opt_result_accuracy(nint result, double* accuracy, double* unc);
     [LibraryImport(GgmlBase)] public static partial void ggml_opt_reset(nint optCtx, [MarshalAs(UnmanagedType.U1)] bool optimizer);
-}
-
-/// <summary>llama.h struct llama_opt_params (48 bytes at commit de3ff81).</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct LlamaOptParams
-{
-    public uint n_ctx_train;
-    public nint param_filter;
-    public nint param_filter_ud;
-    public nint get_opt_pars;
-    public nint get_opt_pars_ud;
-    public int optimizer_type;
-}
-
-/// <summary>ggml-opt.h struct ggml_opt_optimizer_params (28 bytes): AdamW's five floats, then SGD's two.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct GgmlOptOptimizerParams
-{
-    public float adamw_alpha;
-    public float adamw_beta1;
-    public float adamw_beta2;
-    public float adamw_eps;
-    public float adamw_wd;
-    public float sgd_alpha;
-    public float sgd_wd;
 }

@@ -12,11 +12,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial void llama_backend_init();
     [LibraryImport(Llama)] public static partial void llama_log_set(delegate* unmanaged[Cdecl]<int, byte*, nint, void> callback, nint userData);
     [LibraryImport(Ggml, StringMarshalling = StringMarshalling.Utf8)] public static partial void ggml_backend_load_all_from_path(string dir);
-    [LibraryImport(Llama)] public static partial nint llama_print_system_info();
 
     [LibraryImport(Llama)] public static partial LlamaModelParams llama_model_default_params();
     [LibraryImport(Llama)] public static partial LlamaContextParams llama_context_default_params();
-    [LibraryImport(Llama)] public static partial LlamaSamplerChainParams llama_sampler_chain_default_params();
     [LibraryImport(Llama)] public static partial LlamaModelQuantizeParams llama_model_quantize_default_params();
 
     [LibraryImport(Llama, StringMarshalling = StringMarshalling.Utf8)] public static partial nint llama_model_load_from_file(string path, LlamaModelParams p);
@@ -35,7 +33,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Llama)] public static partial nint llama_init_from_model(nint model, LlamaContextParams p);
     [LibraryImport(Llama)] public static partial void llama_free(nint ctx);
-    [LibraryImport(Llama)] public static partial uint llama_n_ctx(nint ctx);
     [LibraryImport(Llama)] public static partial uint llama_n_ctx_seq(nint ctx);
     [LibraryImport(Llama)] public static partial uint llama_n_batch(nint ctx);
     [LibraryImport(Llama)] public static partial uint llama_n_seq_max(nint ctx);
@@ -51,7 +48,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Llama)] public static partial int llama_vocab_n_tokens(nint vocab);
     [LibraryImport(Llama)] public static partial int llama_vocab_bos(nint vocab);
-    [LibraryImport(Llama)] public static partial int llama_vocab_eos(nint vocab);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_vocab_is_eog(nint vocab, int token);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_vocab_get_add_bos(nint vocab);
     [LibraryImport(Llama)]

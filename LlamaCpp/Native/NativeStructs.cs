@@ -120,3 +120,28 @@ internal unsafe struct LlamaChatMessage
     public byte* role;
     public byte* content;
 }
+
+/// <summary>llama.h struct llama_opt_params (48 bytes at commit de3ff81).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct LlamaOptParams
+{
+    public uint n_ctx_train;
+    public nint param_filter;
+    public nint param_filter_ud;
+    public nint get_opt_pars;
+    public nint get_opt_pars_ud;
+    public int optimizer_type;
+}
+
+/// <summary>ggml-opt.h struct ggml_opt_optimizer_params (28 bytes): AdamW's five floats, then SGD's two.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct GgmlOptOptimizerParams
+{
+    public float adamw_alpha;
+    public float adamw_beta1;
+    public float adamw_beta2;
+    public float adamw_eps;
+    public float adamw_wd;
+    public float sgd_alpha;
+    public float sgd_wd;
+}

@@ -4,24 +4,17 @@ using CustomGpt.LlamaCpp.Native;
 
 namespace CustomGpt.LlamaCpp.Training;
 
-/// <summary>AdamW settings that stay fixed for a run; the learning rate comes per step from a schedule.</summary>
-public sealed record AdamWSettings
-{
-    public float Beta1 { get; init; } = 0.9f;
-    public float Beta2 { get; init; } = 0.99f;
-    public float Epsilon { get; init; } = 1e-8f;
-    public float WeightDecay { get; init; }
-}
-
 /// <summary>
 /// An F32 llama model loaded for training plus a context running llama.cpp's own optimizer
 /// (llama_opt_init / llama_opt_epoch, AdamW). Each window of <see cref="ContextLength"/> tokens is one
 /// optimizer step. Everything llama.cpp would assert on is checked here first. Not thread-safe.
 /// </summary>
 /// <remarks>
-/// Two fixes from ../shared/notes/llama-native.md are built in: the optimizer-params callback clears
-/// the gradients (this llama.cpp build does not between steps), and one decode runs before training
-/// so the context's thread count applies to the training graphs too.
+/// Two workarounds for the pinned llama.cpp build are built in. It does not clear the gradients
+/// between optimizer steps (its reset runs on a graph that is NULL for llama's rebuilt graphs), so
+/// the loss would rise at any learning rate: the optimizer-params callback clears them before each
+/// step. And its training graphs run on llama.cpp's default of 4 threads unless one decode has run
+/// first (measured: 92 instead of 1,150 tokens/s): a one-token decode runs before training.
 /// </remarks>
 public sealed unsafe class TrainingContext : IDisposable
 {
@@ -30,25 +23,30 @@ public sealed unsafe class TrainingContext : IDisposable
 
     readonly Func<long, float> learningRate;
     readonly AdamWSettings adamw;
+    readonly LlamaModel model;
+    readonly LlamaContext context;
     GCHandle self;
-    nint model, context, optContext;
+    // ggml's optimizer context, made by llama_opt_init and owned by the llama context: it arrives in the
+    // epoch callback and is used only inside llama_opt_epoch, while the context is leased.
+    nint optContext;
     Exception? callbackError;
     float lastRate;
+    long steps;
+    bool disposed;
 
-    TrainingContext(Func<long, float> learningRate, AdamWSettings adamw)
+    TrainingContext(LlamaModel model, LlamaContext context, Func<long, float> learningRate, AdamWSettings adamw, long firstStep)
     {
+        this.model = model;
+        this.context = context;
         this.learningRate = learningRate;
         this.adamw = adamw;
+        steps = firstStep;
     }
 
     /// <summary>Window length: tokens per training example and per optimizer step.</summary>
-    public int ContextLength { get; private set; }
-    public int VocabSize { get; private set; }
-    public int Threads { get; private set; }
-    public ulong ParameterCount => NativeMethods.llama_model_n_params(model);
-
-    /// <summary>Optimizer steps taken by this context (the schedule's step counter starts here).</summary>
-    public long Steps { get; private set; }
+    public int ContextLength => context.SequenceContextSize;
+    public int VocabSize => model.VocabSize;
+    public ulong ParameterCount => model.ParameterCount;
 
     /// <summary>The learning rate of the latest step.</summary>
     public float LastLearningRate => lastRate;
@@ -68,73 +66,70 @@ public sealed unsafe class TrainingContext : IDisposable
         // ggml asserts on these; an assert ends the whole process.
         if (!(adamw.Beta1 is >= 0 and <= 1) || !(adamw.Beta2 is >= 0 and <= 1) || !(adamw.Epsilon >= 0) || !(adamw.WeightDecay is >= 0 and <= 1))
             throw new ArgumentOutOfRangeException(nameof(adamw), adamw, "AdamW needs beta1, beta2 and weight decay in [0, 1] and epsilon >= 0.");
-        GgufFile.EnsureLooksValid(modelPath);
-        LlamaBackend.EnsureInitialized();
 
-        var t = new TrainingContext(learningRate, adamw) { Steps = firstStep, Threads = threads };
+        // Training writes the weights: read into memory of their own (no mmap), in ggml's plain layout.
+        var model = LlamaModel.Load(modelPath, new ModelLoadOptions { MapFile = false, RepackWeights = false });
+        LlamaContext? context = null;
+        TrainingContext? t = null;
         try
         {
-            t.Load(modelPath, contextLength, threads);
+            int ftype;
+            using (var m = model.Lease()) ftype = NativeMethods.llama_model_ftype(m.Ptr);
+            if (ftype != 0) throw new LlamaException($"Training needs an F32 model; '{Path.GetFileName(modelPath)}' has file type {ftype}.");
+            context = LlamaContext.Create(model, TrainingParams(contextLength, threads));
+            if (context.SequenceContextSize != contextLength)
+                throw new LlamaException($"llama.cpp made a context of {context.SequenceContextSize}, not {contextLength}.");
+            t = new TrainingContext(model, context, learningRate, adamw, firstStep);
+            t.Start();
             return t;
         }
         catch
         {
-            t.Dispose();
+            if (t is not null)
+            {
+                t.Dispose();
+            }
+            else
+            {
+                context?.Dispose();
+                model.Dispose();
+            }
             throw;
         }
     }
 
-    void Load(string modelPath, int contextLength, int threads)
+    static LlamaContextParams TrainingParams(int contextLength, int threads)
     {
-        var mp = NativeMethods.llama_model_default_params();
-        mp.n_gpu_layers = 0;
-        mp.load_mode = NativeMethods.LoadModeNone; // training writes the weights: no mmap
-        model = NativeMethods.llama_model_load_from_file(modelPath, mp);
-        if (model == 0) throw new LlamaException($"llama.cpp could not load '{Path.GetFileName(modelPath)}' for training (see its log lines).");
-        var ftype = NativeMethods.llama_model_ftype(model);
-        if (ftype != 0) throw new LlamaException($"Training needs an F32 model; '{Path.GetFileName(modelPath)}' has file type {ftype}.");
-        VocabSize = NativeMethods.llama_vocab_n_tokens(NativeMethods.llama_model_get_vocab(model));
+        var p = NativeMethods.llama_context_default_params();
+        p.n_ctx = (uint)contextLength;
+        p.n_batch = (uint)contextLength; // n_ctx % n_batch == 0 and n_batch % n_ubatch == 0, one step per window
+        p.n_ubatch = (uint)contextLength;
+        p.n_seq_max = 1;
+        p.n_threads = threads;
+        p.n_threads_batch = threads;
+        p.type_k = 0; // F32: the backward pass needs it
+        p.type_v = 0;
+        p.flash_attn_type = NativeMethods.FlashAttentionDisabled; // FLASH_ATTN_EXT has no backward pass
+        p.no_perf = 1;
+        return p;
+    }
 
-        var cp = NativeMethods.llama_context_default_params();
-        cp.n_ctx = (uint)contextLength;
-        cp.n_batch = (uint)contextLength; // n_ctx % n_batch == 0 and n_batch % n_ubatch == 0, one step per window
-        cp.n_ubatch = (uint)contextLength;
-        cp.n_seq_max = 1;
-        cp.n_threads = threads;
-        cp.n_threads_batch = threads;
-        cp.type_k = 0; // F32: the backward pass needs it
-        cp.type_v = 0;
-        cp.flash_attn_type = NativeMethods.FlashAttentionDisabled; // FLASH_ATTN_EXT has no backward pass
-        cp.no_perf = 1;
-        context = NativeMethods.llama_init_from_model(model, cp);
-        if (context == 0) throw new LlamaException("llama.cpp could not create a training context (see its log lines).");
-        ContextLength = (int)NativeMethods.llama_n_ctx(context);
-        if (ContextLength != contextLength) throw new LlamaException($"llama.cpp made a context of {ContextLength}, not {contextLength}.");
-        Threads = threads;
-
+    void Start()
+    {
         // Without one decode first, the training graphs run on llama.cpp's default thread count.
-        var batch = NativeMethods.llama_batch_init(1, 0, 1);
-        try
+        using (var batch = new TokenBatch(1))
         {
-            batch.n_tokens = 1;
-            batch.token[0] = Math.Min(1, VocabSize - 1);
-            batch.pos[0] = 0;
-            batch.n_seq_id[0] = 1;
-            batch.seq_id[0][0] = 0;
-            batch.logits[0] = 1;
-            var rc = NativeMethods.llama_decode(context, batch);
-            if (rc != 0) throw new LlamaException($"The warm-up decode failed ({rc}).");
+            batch.Add(Math.Min(1, VocabSize - 1), position: 0, sequence: 0, wantLogits: true);
+            context.Decode(batch);
         }
-        finally
-        {
-            NativeMethods.llama_batch_free(batch);
-        }
-        NativeMethods.llama_memory_clear(NativeMethods.llama_get_memory(context), true);
+        context.ClearAll();
 
         self = GCHandle.Alloc(this);
-        NativeMethods.llama_opt_init(context, model, new LlamaOptParams
+        using var c = context.Lease();
+        using var m = model.Lease();
+        NativeMethods.llama_opt_init(c.Ptr, m.Ptr, new LlamaOptParams
         {
-            n_ctx_train = (uint)contextLength,
+            n_ctx_train = (uint)ContextLength,
             param_filter = (nint)(delegate* unmanaged[Cdecl]<nint, nint, byte>)&TrainEverything,
             param_filter_ud = 0,
             get_opt_pars = (nint)(delegate* unmanaged[Cdecl]<nint, GgmlOptOptimizerParams>)&OptimizerParams,
@@ -153,7 +148,7 @@ public sealed unsafe class TrainingContext : IDisposable
 
     double Run(ReadOnlySpan<int> tokens, ReadOnlySpan<int> labels, bool train)
     {
-        ObjectDisposedException.ThrowIf(context == 0, this);
+        ObjectDisposedException.ThrowIf(disposed, this);
         if (tokens.Length == 0 || tokens.Length % ContextLength != 0)
             throw new ArgumentException($"Expected a whole number of {ContextLength}-token windows, got {tokens.Length} tokens.", nameof(tokens));
         if (labels.Length != tokens.Length) throw new ArgumentException("Labels must match the tokens one for one.", nameof(labels));
@@ -171,8 +166,11 @@ public sealed unsafe class TrainingContext : IDisposable
             callbackError = null;
             running = this;
             var callback = (delegate* unmanaged[Cdecl]<byte, nint, nint, nint, long, long, long, void>)&AfterBatch;
-            if (train) NativeMethods.llama_opt_epoch(context, dataset, result, 0, windows, callback, null);
-            else NativeMethods.llama_opt_epoch(context, dataset, 0, result, 0, null, callback);
+            using (var c = context.Lease())
+            {
+                if (train) NativeMethods.llama_opt_epoch(c.Ptr, dataset, result, 0, windows, callback, null);
+                else NativeMethods.llama_opt_epoch(c.Ptr, dataset, 0, result, 0, null, callback);
+            }
             running = null;
             if (callbackError is { } e) throw new LlamaException("The learning-rate schedule failed: " + e.Message);
             long n;
@@ -200,9 +198,9 @@ public sealed unsafe class TrainingContext : IDisposable
     /// no general.file_type: <see cref="TrainedModelWriter"/> rewrites it cleanly).</summary>
     public void SaveRaw(string path)
     {
-        ObjectDisposedException.ThrowIf(context == 0, this);
+        ObjectDisposedException.ThrowIf(disposed, this);
         File.Delete(path);
-        NativeMethods.llama_model_save_to_file(model, path);
+        using (var m = model.Lease()) NativeMethods.llama_model_save_to_file(m.Ptr, path);
         if (!File.Exists(path) || new FileInfo(path).Length < 24) throw new LlamaException($"llama.cpp could not write '{path}' (see its log lines).");
     }
 
@@ -225,16 +223,16 @@ public sealed unsafe class TrainingContext : IDisposable
                 rate = t.lastRate > 0 ? t.lastRate : rate;
                 try
                 {
-                    var r = t.learningRate(t.Steps);
+                    var r = t.learningRate(t.steps);
                     if (float.IsFinite(r) && r > 0) rate = r;
-                    else t.callbackError ??= new InvalidOperationException($"step {t.Steps}: the learning rate {r} is not positive and finite.");
+                    else t.callbackError ??= new InvalidOperationException($"step {t.steps}: the learning rate {r} is not positive and finite.");
                 }
                 catch (Exception e)
                 {
                     t.callbackError ??= e;
                 }
                 t.lastRate = rate;
-                t.Steps++;
+                t.steps++;
             }
         }
         catch
@@ -268,10 +266,10 @@ public sealed unsafe class TrainingContext : IDisposable
 
     public void Dispose()
     {
-        if (context != 0) NativeMethods.llama_free(context);
-        context = 0;
-        if (model != 0) NativeMethods.llama_model_free(model);
-        model = 0;
+        if (disposed) return;
+        disposed = true;
+        context.Dispose(); // frees the optimizer context with it; then nothing calls back into this object
+        model.Dispose();
         if (self.IsAllocated) self.Free();
     }
 }

@@ -4,9 +4,6 @@ using CustomGpt.LlamaCpp.Gguf;
 
 namespace CustomGpt.Trainer.Training;
 
-/// <summary>Bad training data or an unusable path: printed as "error: ...", exit code 1.</summary>
-public sealed class TrainingInputException(string message) : Exception(message);
-
 /// <summary>
 /// A UTF-8 text, its character vocabulary (llama.cpp-compatible, see <see cref="Vocabulary.FromCharacters"/>)
 /// and the text as token ids: one token per character.
@@ -22,14 +19,10 @@ public sealed class CharCorpus
         Bytes = bytes;
         Vocabulary = Vocabulary.FromCharacters(text);
         if (Vocabulary.Count > MaxVocabulary)
-            throw new TrainingInputException($"'{path}' has {Vocabulary.Count - 259:N0} distinct characters; a character vocabulary takes at most {MaxVocabulary - 259:N0}.");
+            throw new TrainingInputException($"'{path}' has {Vocabulary.PieceCount:N0} distinct characters; a character vocabulary takes at most {MaxVocabulary - Vocabulary.FixedTokenCount:N0}.");
         var ids = new Dictionary<int, int>();
         for (var id = 0; id < Vocabulary.Count; id++)
-        {
-            if (Vocabulary.TokenTypes[id] != 1) continue; // only the text's own pieces
-            var piece = Vocabulary.Tokens[id].Replace('\u2581', ' ');
-            ids[Rune.GetRuneAt(piece, 0).Value] = id;
-        }
+            if (Vocabulary.PieceText(id) is { } piece) ids[Rune.GetRuneAt(piece, 0).Value] = id;
         runeIds = ids;
         Tokens = Encode(text);
         LineStarts = FindLineStarts(Tokens, ids.GetValueOrDefault('\n', -1));
@@ -103,9 +96,7 @@ public sealed class CharCorpus
     public string Decode(ReadOnlySpan<int> ids)
     {
         var sb = new StringBuilder();
-        foreach (var id in ids)
-            if ((uint)id < (uint)Vocabulary.Count && Vocabulary.TokenTypes[id] == 1)
-                sb.Append(Vocabulary.Tokens[id].Replace('\u2581', ' '));
+        foreach (var id in ids) sb.Append(Vocabulary.PieceText(id));
         return sb.ToString();
     }
 

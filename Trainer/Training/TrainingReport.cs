@@ -27,7 +27,7 @@ public static class TrainingReport
         L($"| --- | --- |");
         L($"| text | `{s.TextFile}`: {s.TextBytes:N0} bytes, {s.TextCharacters:N0} characters |");
         L($"| SHA-256 (after line-ending normalisation) | `{s.TextSha256}` |");
-        L($"| vocabulary | {corpus.Vocabulary.Count} tokens: {corpus.Vocabulary.Count - 259} characters + `<unk>`, `<s>`, `</s>` and 256 byte tokens |");
+        L($"| vocabulary | {corpus.Vocabulary.Count} tokens: {corpus.Vocabulary.PieceCount} characters + `<unk>`, `<s>`, `</s>` and 256 byte tokens |");
         L($"| training split | {data.TrainingTokens:N0} characters, {data.WindowsPerEpoch:N0} windows of {s.Shape.ContextLength} per epoch, shuffled each epoch; {TrainingData.BosFraction * 100:0.#}% start with `<s>` at a line start |");
         L($"| held-out split | {data.ValidationTokens:N0} characters in {data.ValidationRanges.Count} evenly spaced pieces; {data.ValidationStarts.Count} validation windows |");
         L();

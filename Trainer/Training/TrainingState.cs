@@ -2,57 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using CustomGpt.LlamaCpp;
 using CustomGpt.LlamaCpp.Gguf;
-using CustomGpt.LlamaCpp.Training;
 
 namespace CustomGpt.Trainer.Training;
-
-/// <summary>Named model shapes. Every row length is a multiple of 32 so Q8_0/Q4_0 quantization works.</summary>
-public static class Presets
-{
-    public static readonly IReadOnlyDictionary<string, ModelShape> Shapes = new Dictionary<string, ModelShape>
-    {
-        // ~0.1M parameters: seconds per epoch of a small text. For tests and quick checks.
-        ["tiny"] = new(64, 2, 4, 4, 192, 256),
-        // ~2M parameters: the fastest to reach word-level text in the first minutes.
-        ["small"] = new(192, 4, 6, 6, 576, 256),
-        // ~5.3M parameters: the default model's shape (see models/README.md).
-        ["medium"] = new(256, 6, 8, 8, 768, 512),
-    };
-
-    public const string Default = "medium";
-}
-
-public enum PlanKind { Epochs, Minutes, Steps }
-
-/// <summary>How long a run (or a resumed extension of one) trains, counted from where it started.</summary>
-public sealed record TrainingPlan(PlanKind Kind, double Amount, long StartStep, double StartSeconds)
-{
-    public string Describe() => Kind switch
-    {
-        PlanKind.Epochs => $"{Amount:0.##} epoch{(Amount == 1 ? "" : "s")}",
-        PlanKind.Minutes => $"{Amount:0.##} minute{(Amount == 1 ? "" : "s")}",
-        _ => $"{Amount:0} steps",
-    };
-}
-
-/// <summary>Linear warm-up, then cosine decay from the peak to the minimum over the plan.</summary>
-public sealed record LearningRateSchedule(double Peak, double Min, int WarmupSteps)
-{
-    /// <param name="progress">0 at the plan's start, 1 at its end.</param>
-    /// <param name="stepsThisSession">Steps since this process started: a resumed run warms up again
-    /// because AdamW's moments start from zero (llama.cpp does not expose them to save).</param>
-    public double At(double progress, long stepsThisSession)
-    {
-        var p = Math.Clamp(progress, 0, 1);
-        var cosine = Min + 0.5 * (Peak - Min) * (1 + Math.Cos(Math.PI * p));
-        var warm = Math.Min(1.0, (stepsThisSession + 1.0) / Math.Max(1, WarmupSteps));
-        return cosine * warm;
-    }
-}
-
-public sealed record CurvePoint(long Step, double Seconds, double? TrainLoss, double? ValidationLoss, double LearningRate);
-
-public sealed record EpochSummary(int Epoch, long Steps, double TrainLoss, double? ValidationLoss, double Seconds, double Fraction);
 
 /// <summary>Everything a checkpoint needs besides the weights. Stored as JSON in the checkpoint GGUF.</summary>
 public sealed class TrainingState

@@ -31,9 +31,14 @@ public class DisposalTests(TinyModel tiny) : IClassFixture<TinyModel>
             })).ToArray();
             foreach (var t in threads) t.Start();
             // Dispose while every thread is inside or between native calls.
-            while (Enumerable.Range(0, 4).Any(i => Volatile.Read(ref completed[i]) == 0 && errors[i] is null)) Thread.Sleep(1);
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1); // a hang guard, not a timing assertion
+            while (Enumerable.Range(0, 4).Any(i => Volatile.Read(ref completed[i]) == 0 && errors[i] is null))
+            {
+                if (DateTime.UtcNow > deadline) Assert.Fail("Not every thread finished a first Tokenize within a minute.");
+                Thread.Sleep(1);
+            }
             model.Dispose();
-            foreach (var t in threads) t.Join();
+            foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromMinutes(1)), "A tokenizing thread did not stop within a minute of the model's Dispose.");
             Assert.All(errors, Assert.Null);
         }
     }

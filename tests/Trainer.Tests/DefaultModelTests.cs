@@ -1,4 +1,5 @@
 using CustomGpt.LlamaCpp;
+using CustomGpt.LlamaCpp.Gguf;
 using CustomGpt.Trainer.Training;
 
 namespace CustomGpt.Trainer.Tests;
@@ -20,7 +21,7 @@ public sealed class DefaultModelTests
         Assert.Equal("custom-gpt", model.Metadata("general.name"));
         Assert.Equal("llama", model.Metadata("general.architecture"));
         Assert.True(model.TrainedContextLength >= 256, $"context {model.TrainedContextLength}");
-        Assert.Equal(1, model.BosToken);
+        Assert.Equal(Vocabulary.Bos, model.BosToken);
         Assert.True(File.Exists(Path.Combine(Repo.Root, "models", "README.md")), "the model card");
     }
 

@@ -55,7 +55,11 @@ public static class TrainerRunner
     public static TrainResult Train(TextWriter log, CancellationToken cancel, params string[] args) =>
         new TrainingRun(TrainCommand.Parse(args), log).Run(cancel);
 
-    /// <summary>Runs `dotnet Trainer.dll ARGS` as an operator would: exit code and everything it printed.</summary>
+    /// <summary>Hang guards, not timing assertions: far above what the machine needs even when busy.</summary>
+    public static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Runs `dotnet Trainer.dll ARGS` as an operator would: exit code and everything it printed.
+    /// A process still running after <see cref="ProcessTimeout"/> is killed and the test fails with its output.</summary>
     public static (int ExitCode, string Output) RunProcess(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Trainer.dll"), .. args])
@@ -67,8 +71,14 @@ public static class TrainerRunner
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var exited = p.WaitForExit(ProcessTimeout);
+        if (!exited) p.Kill(entireProcessTree: true);
+        // Once the process is gone its pipes close; the bound only guards against a stuck grandchild.
+        var read = Task.WaitAll([stdout, stderr], TimeSpan.FromSeconds(30));
+        var output = (stdout.IsCompletedSuccessfully ? stdout.Result : "") + (stderr.IsCompletedSuccessfully ? stderr.Result : "");
+        if (!exited) throw new TimeoutException($"`Trainer {string.Join(' ', args)}` did not exit within {ProcessTimeout.TotalMinutes} minutes; killed. Its output:\n{output}");
+        if (!read) throw new TimeoutException($"`Trainer {string.Join(' ', args)}` exited ({p.ExitCode}) but its output did not end within 30 s. So far:\n{output}");
+        return (p.ExitCode, output);
     }
 }
 
@@ -109,34 +119,68 @@ public sealed class ModelApiServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         // A hang guard, not a timing assertion.
-        if (!listening.Task.Wait(TimeSpan.FromSeconds(120))) throw new TimeoutException("ModelApi did not start:\n" + Output);
-        Http = new HttpClient { BaseAddress = listening.Task.Result, Timeout = TimeSpan.FromMinutes(5) };
+        if (!listening.Task.Wait(StartTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"ModelApi did not print \"Now listening on\" within {StartTimeout.TotalSeconds} s (killed):\n" + Output);
+        }
+        Http = new HttpClient { BaseAddress = listening.Task.Result, Timeout = RequestTimeout };
     }
+
+    // Hang guards, not timing assertions: far above what the machine needs even when busy.
+    static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(5);
+    static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
 
     public HttpClient Http { get; }
 
     public string Output { get { lock (output) return output.ToString(); } }
 
-    /// <summary>Waits for /health to report the model loaded, then POSTs /generate and returns generated_text.</summary>
+    /// <summary>Waits for /health to report the model loaded, then POSTs /generate and returns generated_text.
+    /// Either wait running out fails the test, saying what it waited for, with ModelApi's output.</summary>
     public async Task<string> GenerateAsync(object request)
     {
-        for (var i = 0; i < 2400; i++)
+        await WaitUntilHealthyAsync();
+        try
         {
-            using var health = await Http.GetAsync(new Uri("health", UriKind.Relative));
-            if (health.IsSuccessStatusCode) break;
-            await Task.Delay(50);
+            using var response = await Http.PostAsJsonAsync(new Uri("generate", UriKind.Relative), request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}\n{Output}");
+            return JsonDocument.Parse(body).RootElement.GetProperty("generated_text").GetString()!;
         }
-        using var response = await Http.PostAsJsonAsync(new Uri("generate", UriKind.Relative), request);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}\n{Output}");
-        return JsonDocument.Parse(body).RootElement.GetProperty("generated_text").GetString()!;
+        catch (TaskCanceledException) // Http.Timeout ran out: nothing else cancels
+        {
+            throw new TimeoutException($"POST /generate got no answer within {RequestTimeout.TotalMinutes} minutes:\n{Output}");
+        }
+    }
+
+    async Task WaitUntilHealthyAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var last = "no answer yet";
+        try
+        {
+            while (true)
+            {
+                using var health = await Http.GetAsync(new Uri("health", UriKind.Relative), timeout.Token);
+                if (health.IsSuccessStatusCode) return;
+                last = $"{(int)health.StatusCode} {await health.Content.ReadAsStringAsync(timeout.Token)}";
+                await Task.Delay(50, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"GET /health did not answer 200 (model loaded) within {StartTimeout.TotalSeconds} s; last answer: {last}\n{Output}");
+        }
     }
 
     public void Dispose()
     {
         Http.Dispose();
         if (!process.HasExited) process.Kill(entireProcessTree: true);
-        process.WaitForExit();
+        var exited = process.WaitForExit(ExitTimeout);
+        var id = process.Id;
         process.Dispose();
+        if (!exited) throw new TimeoutException($"ModelApi (process {id}) did not exit within {ExitTimeout.TotalSeconds} s of being killed:\n{Output}");
     }
 }

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using CustomGpt.LlamaCpp;
+using CustomGpt.LlamaCpp.Gguf;
 using CustomGpt.Trainer.Training;
 
 namespace CustomGpt.Trainer.Tests;
@@ -75,7 +76,7 @@ public sealed class MicroModelTests(MicroModel micro) : IClassFixture<MicroModel
         Assert.Equal(corpus.Encode(text), model.Tokenize(text, addSpecial: true));
         Assert.Equal(text, model.Detokenize(corpus.Encode(text)));
         Assert.Equal(corpus.Vocabulary.Count, model.VocabSize);
-        Assert.Equal(1, model.BosToken);
+        Assert.Equal(Vocabulary.Bos, model.BosToken);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class ResumeTests : IDisposable
     public void A_finished_plan_asks_for_more_instead_of_training_nothing()
     {
         var first = TrainerRunner.Train("--text", text, "--out", Out, "--preset", "tiny", "--steps", "4", "--threads", "2");
-        var e = Assert.Throws<UsageException>(() => TrainerRunner.Train("--text", text, "--out", Out, "--resume", first.CheckpointPath));
+        var e = Assert.Throws<ResumeOptionsException>(() => TrainerRunner.Train("--text", text, "--out", Out, "--resume", first.CheckpointPath));
         Assert.Contains("add --minutes, --epochs or --steps", e.Message, StringComparison.Ordinal);
 
         var otherText = TestTexts.WriteTemp(dir, "other.txt", TestTexts.Sentences(24_000, seed: 12));

@@ -1,13 +1,6 @@
 using System.Text;
-using CustomGpt.LlamaCpp.Gguf;
 
-namespace CustomGpt.LlamaCpp.Training;
-
-/// <summary>One tensor of a GGUF file: ggml order shape (row length first), type, and where its bytes are.</summary>
-public sealed record GgufTensorInfo(string Name, long[] Shape, uint Type, long DataOffset)
-{
-    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
-}
+namespace CustomGpt.LlamaCpp.Gguf;
 
 /// <summary>
 /// Reads the metadata and tensor table of a GGUF v2/v3 file (ggml docs/gguf.md) without loading
@@ -23,14 +16,12 @@ public sealed class GgufReader
 
     const long MaxStringBytes = 1L << 30;
 
-    GgufReader(string path, Dictionary<string, object> metadata, List<GgufTensorInfo> tensors)
+    GgufReader(Dictionary<string, object> metadata, List<GgufTensorInfo> tensors)
     {
-        Path = path;
         Metadata = metadata;
         Tensors = tensors;
     }
 
-    public string Path { get; }
     public IReadOnlyDictionary<string, object> Metadata { get; }
     public IReadOnlyList<GgufTensorInfo> Tensors { get; }
 
@@ -48,7 +39,7 @@ public sealed class GgufReader
             var tensorCount = (long)r.ReadUInt64();
             var kvCount = (long)r.ReadUInt64();
             if (tensorCount is < 0 or > 1_000_000 || kvCount is < 0 or > 1_000_000)
-                throw new LlamaException($"'{System.IO.Path.GetFileName(path)}' has an implausible header ({tensorCount} tensors, {kvCount} keys).");
+                throw new LlamaException($"'{Path.GetFileName(path)}' has an implausible header ({tensorCount} tensors, {kvCount} keys).");
             var metadata = new Dictionary<string, object>(StringComparer.Ordinal);
             for (long i = 0; i < kvCount; i++)
             {
@@ -69,11 +60,11 @@ public sealed class GgufReader
             var alignment = metadata.TryGetValue("general.alignment", out var a) ? Convert.ToInt64(a, System.Globalization.CultureInfo.InvariantCulture) : 32;
             var dataStart = (stream.Position + alignment - 1) / alignment * alignment;
             var tensors = infos.Select(t => new GgufTensorInfo(t.Name, t.Shape, t.Type, dataStart + (long)t.Offset)).ToList();
-            return new GgufReader(path, metadata, tensors);
+            return new GgufReader(metadata, tensors);
         }
         catch (EndOfStreamException)
         {
-            throw new LlamaException($"'{System.IO.Path.GetFileName(path)}' ends in the middle of its GGUF header.");
+            throw new LlamaException($"'{Path.GetFileName(path)}' ends in the middle of its GGUF header.");
         }
     }
 

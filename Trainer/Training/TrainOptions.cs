@@ -1,0 +1,28 @@
+using CustomGpt.LlamaCpp;
+
+namespace CustomGpt.Trainer.Training;
+
+/// <summary>What <c>train</c> was asked to do. Null means "the default, or the checkpoint's value".</summary>
+public sealed record TrainOptions
+{
+    public required string TextPath { get; init; }
+    public required string OutputPath { get; init; }
+    public string? Preset { get; init; }
+    public int? Context { get; init; }
+    public PlanKind? PlanKind { get; init; }
+    public double? PlanAmount { get; init; }
+    public Quantization? Quantize { get; init; }
+    public string? ResumePath { get; init; }
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int? Seed { get; init; }
+    public double? LearningRate { get; init; }
+    public string? Name { get; init; }
+    /// <summary>Validate every this many steps; by default about 10 times per run and at each epoch end.</summary>
+    public int? EvalEverySteps { get; init; }
+    public int ValidationWindows { get; init; } = 16;
+    public double CheckpointMinutes { get; init; } = 10;
+    public double ProgressSeconds { get; init; } = 10;
+    public int Samples { get; init; } = 3;
+    /// <summary>The command line, recorded in the checkpoint and the report.</summary>
+    public string? CommandLine { get; init; }
+}
