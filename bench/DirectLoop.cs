@@ -3,17 +3,18 @@ using CustomGpt.LlamaCpp;
 
 namespace CustomGpt.Bench;
 
-/// <summary>The generation loop straight on the binding: what llama.cpp gives with no HTTP and no scheduler.</summary>
+/// <summary>The generation loop straight on the binding: what llama.cpp gives with no HTTP and no scheduler,
+/// on a context shaped like ModelApi's (the same number of sequences, each with its own part of the cache).</summary>
 sealed class DirectLoop : IDisposable
 {
     readonly LlamaModel model;
     readonly LlamaContext context;
     readonly TokenBatch batch;
 
-    public DirectLoop(string modelPath, int threads)
+    public DirectLoop(string modelPath, int threads, int sequences)
     {
-        model = LlamaModel.Load(modelPath);
-        context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = 1, Threads = threads });
+        model = LlamaModel.Load(modelPath, new ModelLoadOptions { MapFile = false });
+        context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = sequences, Threads = threads });
         batch = new TokenBatch(context.BatchSize);
         batch.Add(0, 0, 0, true); // warm-up, as ModelApi does at start
         context.Decode(batch);

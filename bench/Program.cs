@@ -52,8 +52,10 @@ var extraEnv = args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 
 if (extraEnv.Length > 0) Console.WriteLine($"ModelApi environment: {string.Join(" ", extraEnv.Select(e => e.Item1 + "=" + e.Item2))}");
 using var served = new ServedLoop(modelPath, threads, parallel, extraEnv);
 Console.WriteLine($"ModelApi start to /health ok      : {served.StartToReady.TotalMilliseconds,7:F0} ms");
-using var direct = new DirectLoop(modelPath, threads);
-await served.GenerateAsync(prompt, 8, 0); // the first request after start
+using var direct = new DirectLoop(modelPath, threads, parallel);
+// The first request after start, JSON and streamed: the first use of each path pays for compiling it.
+await served.GenerateAsync(prompt, 8, 0);
+await served.StreamAsync(prompt, 8, 0);
 
 // Alternate direct, JSON and streamed runs so background load on the machine hits all alike;
 // each served run is compared with the direct run just before it, and the distribution is printed.
