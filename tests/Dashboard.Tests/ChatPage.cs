@@ -6,12 +6,8 @@ using static Microsoft.Playwright.Assertions;
 namespace CustomGpt.Dashboard.Tests;
 
 /// <summary>The Chat page as a user drives it: by its controls' test ids.</summary>
-public sealed class ChatPage(IPage page)
+public sealed class ChatPage(IPage page) : DashboardPage(page)
 {
-    public IPage Page => page;
-
-    public ILocator ById(string testId) => page.GetByTestId(testId);
-
     public ILocator Input => ById("chat-input");
     public ILocator Send => ById("send");
     public ILocator Stop => ById("stop");
@@ -27,11 +23,11 @@ public sealed class ChatPage(IPage page)
         return page;
     }
 
-    public Task LoadedAsync() => page.Locator("[data-testid=page][data-interactive=true][data-loaded=true]").WaitForAsync();
+    public Task LoadedAsync() => Page.Locator("[data-testid=page][data-interactive=true][data-loaded=true]").WaitForAsync();
 
     public async Task ReloadAsync()
     {
-        await page.ReloadAsync();
+        await Page.ReloadAsync();
         await LoadedAsync();
     }
 
@@ -48,22 +44,6 @@ public sealed class ChatPage(IPage page)
         await Expect(Replies).ToHaveCountAsync(replies + 1);
     }
 
-    /// <summary>Types into a Radzen numeric box and leaves it (the value is taken on change).</summary>
-    public async Task SetNumberAsync(string testId, double value)
-    {
-        var input = ById(testId).Locator("input");
-        await input.FillAsync(value.ToString(CultureInfo.InvariantCulture));
-        await input.PressAsync("Tab");
-        await Expect(input).ToHaveValueAsync(value.ToString(CultureInfo.InvariantCulture));
-    }
-
-    public async Task UseFixedSeedAsync(long seed)
-    {
-        if (await ById("seed").Locator("input").IsDisabledAsync()) await ById("random-seed").ClickAsync();
-        await Expect(ById("seed").Locator("input")).ToBeEnabledAsync();
-        await SetNumberAsync("seed", seed);
-    }
-
     /// <summary>A figure under a reply, e.g. "prompt-cached".</summary>
     public static async Task<string> StatAsync(ILocator reply, string name) =>
         (await reply.GetByTestId("stat-" + name).TextContentAsync() ?? "").Trim();
@@ -74,7 +54,7 @@ public sealed class ChatPage(IPage page)
     /// <summary>The conversation as this tab's sessionStorage holds it (role and text of each turn).</summary>
     public async Task<List<(string Role, string Text)>> StoredTurnsAsync()
     {
-        var json = await page.EvaluateAsync<string?>("() => sessionStorage.getItem('customGpt.chat')");
+        var json = await Page.EvaluateAsync<string?>("() => sessionStorage.getItem('customGpt.chat')");
         if (json is null) return [];
         using var stored = JsonDocument.Parse(json);
         return [.. stored.RootElement.GetProperty("turns").EnumerateArray()
@@ -83,5 +63,5 @@ public sealed class ChatPage(IPage page)
 
     /// <summary>Pixels the page scrolls sideways (0 or less: none).</summary>
     public Task<int> SidewaysOverflowAsync() =>
-        page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
 }

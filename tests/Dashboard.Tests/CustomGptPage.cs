@@ -5,12 +5,8 @@ using static Microsoft.Playwright.Assertions;
 namespace CustomGpt.Dashboard.Tests;
 
 /// <summary>The Custom GPT page as a user drives it: by its controls' test ids.</summary>
-public sealed class CustomGptPage(IPage page)
+public sealed class CustomGptPage(IPage page) : DashboardPage(page)
 {
-    public IPage Page => page;
-
-    public ILocator ById(string testId) => page.GetByTestId(testId);
-
     public ILocator ConnectionStatus => ById("connection-status");
     public ILocator Output => ById("output");
     public ILocator Stats => ById("stats");
@@ -29,22 +25,6 @@ public sealed class CustomGptPage(IPage page)
     {
         await ById("test-connection").ClickAsync();
         await Expect(ConnectionStatus).ToHaveAttributeAsync("data-state", expectedState);
-    }
-
-    /// <summary>Types into a Radzen numeric box and leaves it (the value is taken on change).</summary>
-    public async Task SetNumberAsync(string testId, double value)
-    {
-        var input = ById(testId).Locator("input");
-        await input.FillAsync(value.ToString(CultureInfo.InvariantCulture));
-        await input.PressAsync("Tab");
-        await Expect(input).ToHaveValueAsync(value.ToString(CultureInfo.InvariantCulture));
-    }
-
-    public async Task UseFixedSeedAsync(long seed)
-    {
-        if (await ById("seed").Locator("input").IsDisabledAsync()) await ById("random-seed").ClickAsync();
-        await Expect(ById("seed").Locator("input")).ToBeEnabledAsync();
-        await SetNumberAsync("seed", seed);
     }
 
     /// <summary>Generate Text, then wait until the run is in the history (it has ended).</summary>
