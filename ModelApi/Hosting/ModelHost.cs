@@ -21,7 +21,9 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
         try
         {
             LlamaBackend.EnsureInitialized(logger);
-            var progress = new Progress<double>(p => status = status with { Progress = Math.Round(p, 3) });
+            // Reported on the download's own thread, in order: Progress<T> would post each report to the thread
+            // pool, where they can run out of order (the figure going back) or after the status has moved on.
+            var progress = new InlineProgress(p => status = status with { Progress = Math.Round(p, 3) });
             var path = await source.ResolveAsync(progress, stoppingToken);
             var started = Stopwatch.GetTimestamp();
             // Loading blocks for seconds on big files: keep it off the thread pool's hot threads.
@@ -130,3 +132,9 @@ public sealed record ModelStatus(
     ModelInfo? Info = null,
     string? Error = null,
     double? Progress = null);
+
+/// <summary>An <see cref="IProgress{T}"/> that reports at once, on the caller's thread.</summary>
+sealed class InlineProgress(Action<double> report) : IProgress<double>
+{
+    public void Report(double value) => report(value);
+}

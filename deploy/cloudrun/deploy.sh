@@ -166,14 +166,8 @@ shown+=("$access_flag")
 build=(gcloud builds submit --project="$project" --region="$region"
   --config=deploy/cloudrun/cloudbuild.yaml --substitutions="_IMAGE=$image" .)
 
-# One shell line per command: plain words as they are, others in single quotes, so it can be pasted.
-show() {
-  local w out=()
-  for w in "$@"; do
-    if [[ "$w" =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then out+=("$w"); else out+=("'${w//\'/\'\\\'\'}'"); fi
-  done
-  echo "${out[*]}"
-}
+# show: prints a command as one line that can be pasted.
+source "$(dirname "${BASH_SOURCE[0]}")/show.sh"
 
 cd "$(dirname "$0")/../.."
 if [ "$dry_run" = 1 ]; then

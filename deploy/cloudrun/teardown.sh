@@ -65,14 +65,8 @@ key_name=${API_KEY_NAME:-customgpt}
 gateway_sa=${GATEWAY_SA:-customgpt-gateway@$project.iam.gserviceaccount.com}
 service_sa=${SERVICE_SA:-customgpt-api@$project.iam.gserviceaccount.com}
 
-# One shell line per command: plain words as they are, others in single quotes, so it can be pasted.
-show() {
-  local w out=()
-  for w in "$@"; do
-    if [[ "$w" =~ ^[A-Za-z0-9_./:=,@%+-]+$ ]]; then out+=("$w"); else out+=("'${w//\'/\'\\\'\'}'"); fi
-  done
-  echo "${out[*]}"
-}
+# show: prints a command as one line that can be pasted.
+source "$(dirname "${BASH_SOURCE[0]}")/show.sh"
 
 failures=0
 # Runs (or prints) one delete. NOT_FOUND is success: the thing is already gone.

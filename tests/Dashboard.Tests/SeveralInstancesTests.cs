@@ -60,14 +60,20 @@ public class SeveralInstancesTests(Browser browser, SeveralDashboardsStack stack
     {
         using var cluster = stack.Start(SeveralDashboardsStack.Secret);
         var page = await browser.SignInAsync(cluster.Proxy.Address, SeveralDashboardsStack.Password);
-        using var http = new HttpClient { BaseAddress = cluster.Proxy.Address };
 
-        // Reload until the proxy has sent the page to one instance and its WebSocket to the other (an extra request
-        // between reloads shifts the round robin by one).
+        // Reload until the proxy has sent the page to one instance and its WebSocket to the other. On every other
+        // reload the stylesheet (loaded after the page, before the WebSocket) is fetched twice: one request more
+        // between the two moves the WebSocket to the other instance whatever else the browser asks for.
         var crossed = 0;
+        var twice = false;
+        await page.Page.RouteAsync("**/app.css", async route =>
+        {
+            if (twice) await (await route.FetchAsync()).DisposeAsync();
+            await route.ContinueAsync();
+        });
         for (var reload = 0; reload < 8 && crossed == 0; reload++)
         {
-            if (reload % 2 == 1) (await http.GetAsync("health")).Dispose();
+            twice = reload % 2 == 1;
             await page.Page.ReloadAsync();
             await page.Page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
             await Expect(page.ById("signed-in-as")).ToContainTextAsync("dashboard password");
