@@ -25,23 +25,36 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         await page.Page.Context.CloseAsync();
     }
 
-    [Fact]
-    public async Task Generate_streams_exactly_the_characters_asked_for_and_the_same_seed_gives_the_same_text()
+    const string Prompt = "the quick brown fox";
+
+    /// <summary>The page with a prompt, seed 1234, temperature 0.9 and 120 characters set.</summary>
+    async Task<CustomGptPage> ReadyToGenerateAsync()
     {
         var page = new CustomGptPage(await browser.OpenAsync(stack.Dashboard.Address));
         await page.TestConnectionAsync("ready");
-
-        const string prompt = "the quick brown fox";
-        await page.ById("prompt").FillAsync(prompt);
-        var promptTokens = await stack.Api.TokenCountAsync(prompt);
-        await Expect(page.ById("prompt-tokens")).ToHaveTextAsync($"{promptTokens} prompt tokens");
-
+        await page.ById("prompt").FillAsync(Prompt);
         await page.UseFixedSeedAsync(1234);
         await page.SetNumberAsync("temperature", 0.9);
         await page.SetNumberAsync("num-chars", 120);
-        var first = await page.GenerateAsync();
+        return page;
+    }
 
-        Assert.Equal(120, CustomGptPage.CharCount(first));
+    [Fact]
+    public async Task The_prompt_box_counts_its_tokens_as_the_api_does()
+    {
+        var page = new CustomGptPage(await browser.OpenAsync(stack.Dashboard.Address));
+        await page.ById("prompt").FillAsync(Prompt);
+        await Expect(page.ById("prompt-tokens")).ToHaveTextAsync($"{await stack.Api.TokenCountAsync(Prompt)} prompt tokens");
+        await page.Page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Generate_streams_exactly_the_characters_asked_for_the_text_a_plain_http_caller_gets()
+    {
+        var page = await ReadyToGenerateAsync();
+        var text = await page.GenerateAsync();
+
+        Assert.Equal(120, CustomGptPage.CharCount(text));
         Assert.Equal("120", await page.StatAsync("chars"));
         Assert.Equal("1234", await page.StatAsync("seed"));
         Assert.Equal("length reached", await page.StatAsync("finish"));
@@ -49,27 +62,37 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         Assert.True(double.Parse(await page.StatAsync("speed"), CultureInfo.InvariantCulture) > 0);
         Assert.EndsWith(" ms", await page.StatAsync("ttft"), StringComparison.Ordinal);
 
-        var second = await page.GenerateAsync();
-        Assert.Equal(first, second);
-
-        // The same text as the API gives a plain HTTP caller for these parameters.
         using var http = new HttpClient { BaseAddress = stack.Api.Address };
-        using var response = await http.PostAsJsonAsync("generate", new { prompt, seed = 1234, temperature = 0.9, num_chars = 120, top_k = 40, top_p = 0.95, ignore_eos = true });
-        var direct = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("generated_text").GetString();
-        Assert.Equal(direct, first);
+        using var response = await http.PostAsJsonAsync("generate", new { prompt = Prompt, seed = 1234, temperature = 0.9, num_chars = 120, top_k = 40, top_p = 0.95, ignore_eos = true });
+        Assert.Equal((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("generated_text").GetString(), text);
 
-        // Copy puts exactly the output on the clipboard.
-        await page.ById("copy").ClickAsync();
-        await Expect(page.ById("copy-note")).ToHaveTextAsync("Copied 120 characters.");
-        Assert.Equal(first, await page.Page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await Screenshots.SaveAsync(page.Page, "dashboard-test-model.png", toDocs: false);
+        await page.Page.Context.CloseAsync();
+    }
 
-        // The speed chart and history show both runs; Restore brings a run's parameters back.
+    [Fact]
+    public async Task The_same_seed_gives_the_same_text_and_Restore_brings_a_runs_parameters_back()
+    {
+        var page = await ReadyToGenerateAsync();
+        var first = await page.GenerateAsync();
+        Assert.Equal(first, await page.GenerateAsync());
+
+        await Expect(page.History).ToHaveCountAsync(2);
         await Expect(page.ById("speed-chart")).ToBeVisibleAsync();
         await page.SetNumberAsync("seed", 99);
         await page.ById("restore-1").ClickAsync();
         await Expect(page.ById("seed").Locator("input")).ToHaveValueAsync("1234");
+        await page.Page.Context.CloseAsync();
+    }
 
-        await Screenshots.SaveAsync(page.Page, "dashboard-test-model.png", toDocs: false);
+    [Fact]
+    public async Task Copy_puts_exactly_the_output_on_the_clipboard()
+    {
+        var page = await ReadyToGenerateAsync();
+        var text = await page.GenerateAsync();
+        await page.ById("copy").ClickAsync();
+        await Expect(page.ById("copy-note")).ToHaveTextAsync("Copied 120 characters.");
+        Assert.Equal(text, await page.Page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await page.Page.Context.CloseAsync();
     }
 
