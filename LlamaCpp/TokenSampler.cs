@@ -2,7 +2,8 @@ using CustomGpt.LlamaCpp.Native;
 
 namespace CustomGpt.LlamaCpp;
 
-/// <summary>Sampling settings. Temperature 0 means greedy (always the likeliest token).</summary>
+/// <summary>Sampling settings. Temperature 0 means greedy (always the likeliest token). The defaults are llama.cpp's
+/// own (common_params); ModelApi and the Trainer set every field from the contract's GenerationLimits.</summary>
 public sealed record SamplingOptions
 {
     public uint Seed { get; init; }

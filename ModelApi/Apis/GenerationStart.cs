@@ -21,7 +21,7 @@ sealed class GenerationStart
         if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
 
         var input = request(model);
-        var (plan, errors) = GenerationPlanner.Plan(input, model, new PlanLimits(scheduler.SequenceContextSize, settings.MaxChars, scheduler.CanShift));
+        var (plan, errors) = GenerationPlanner.Plan(input, model, new PlanLimits(scheduler.ContextSize, settings.MaxChars, scheduler.CanShift));
         if (plan is null) return (null, TypedResults.ValidationProblem(errors, title: "The request is not valid."));
         if (settings.LogPrompts) logger.LogInformation("Prompt: {Prompt}", input.Chat is { } chat ? string.Concat(chat.Parts.Select(p => p.Text)) : input.Request.Prompt);
 

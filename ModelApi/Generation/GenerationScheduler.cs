@@ -61,8 +61,9 @@ public sealed partial class GenerationScheduler : IDisposable
     }
 
     /// <summary>Positions available to each request: prompt plus generated tokens.</summary>
-    public int SequenceContextSize => context.SequenceContextSize;
-    /// <summary>Whether a text may outgrow <see cref="SequenceContextSize"/> (its window moves on).</summary>
+    /// <summary>Positions each lane holds (CONTEXT_SIZE as llama.cpp rounded it; /health's context_length).</summary>
+    public int ContextSize => context.SequenceContextSize;
+    /// <summary>Whether a text may outgrow <see cref="ContextSize"/> (its window moves on).</summary>
     public bool CanShift => context.CanShift;
     public int Parallel => lanes.Length;
 

@@ -33,7 +33,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 Architecture: model.Metadata("general.architecture") ?? "unknown",
                 Parameters: model.ParameterCount,
                 Quantization: model.FileType,
-                ContextLength: scheduler.SequenceContextSize,
+                ContextLength: scheduler.ContextSize,
                 FileSizeBytes: new FileInfo(path).Length,
                 LoadMs: (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 HasChatTemplate: ChatTemplate.IsAvailable(model),

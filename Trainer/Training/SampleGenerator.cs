@@ -1,15 +1,16 @@
 using System.Text;
 using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.Trainer.Training;
 
 /// <summary>
 /// Generates text from a model the way ModelApi does by default: the prompt tokenized with special
-/// tokens, an empty prompt is BOS alone, and the same sampler chain (top-k 40, top-p 0.95, min-p 0.05).
+/// tokens, an empty prompt is BOS alone, and the same sampler chain with the API's defaults (<see cref="GenerationLimits"/>).
 /// </summary>
 public static class SampleGenerator
 {
-    public static string Generate(LlamaModel model, string prompt, int characters, uint seed, float temperature = 0.8f, int threads = 0)
+    public static string Generate(LlamaModel model, string prompt, int characters, uint seed, float temperature = (float)GenerationLimits.DefaultTemperature, int threads = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(characters, 1);
         var contextLength = model.TrainedContextLength;
@@ -24,7 +25,15 @@ public static class SampleGenerator
             Threads = threads > 0 ? threads : Environment.ProcessorCount,
             BatchSize = Math.Max(tokens.Length, 1),
         });
-        using var sampler = TokenSampler.Create(model, new SamplingOptions { Seed = seed, Temperature = temperature });
+        using var sampler = TokenSampler.Create(model, new SamplingOptions
+        {
+            Seed = seed,
+            Temperature = temperature,
+            TopK = GenerationLimits.DefaultTopK,
+            TopP = (float)GenerationLimits.DefaultTopP,
+            MinP = (float)GenerationLimits.DefaultMinP,
+            RepeatPenalty = (float)GenerationLimits.DefaultRepeatPenalty,
+        });
         using var batch = new TokenBatch(Math.Max(tokens.Length, 1));
         for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, i == tokens.Length - 1);
         context.Decode(batch);

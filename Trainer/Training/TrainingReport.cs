@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.Trainer.Training;
 
@@ -57,7 +58,7 @@ public static class TrainingReport
         L();
         L($"## Samples");
         L();
-        L($"Temperature 0.8, top-k 40, top-p 0.95, min-p 0.05 (ModelApi's defaults); seeds 42, 43, ...; an empty prompt starts from `<s>`.");
+        L($"Temperature {GenerationLimits.DefaultTemperature}, top-k {GenerationLimits.DefaultTopK}, top-p {GenerationLimits.DefaultTopP}, min-p {GenerationLimits.DefaultMinP} (ModelApi's defaults); seeds 42, 43, ...; an empty prompt starts from `<s>`.");
         L();
         foreach (var (prompt, text) in samples)
         {

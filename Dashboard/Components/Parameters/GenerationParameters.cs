@@ -22,7 +22,8 @@ public sealed class GenerationParameters : ISeedAndTemperature
     public double TopP { get; set; } = GenerationLimits.DefaultTopP;
     /// <summary>One stop sequence per line; \n and \t stand for a newline and a tab.</summary>
     public string StopSequences { get; set; } = "";
-    /// <summary>True: the text always runs to the full number of characters (end-of-text is ignored).</summary>
+    /// <summary>"Always fill the length": the API's <c>ignore_eos</c> (the text runs to the full number of
+    /// characters, end-of-text is ignored).</summary>
     public bool FillLength { get; set; } = true;
 
     /// <summary>The request fields that have a control on the page (their errors are shown there).</summary>
