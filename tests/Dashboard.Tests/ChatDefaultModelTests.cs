@@ -12,7 +12,7 @@ public class ChatDefaultModelTests(Browser browser)
     [Fact]
     public async Task The_page_notes_the_missing_chat_template_and_works_at_laptop_and_phone_width()
     {
-        var model = Path.Combine(DashboardProcess.RepositoryRoot, "models", "custom-gpt.gguf");
+        var model = Path.Combine(Repository.Root, "models", "custom-gpt.gguf");
         using var api = await new ModelApiProcess(model).ReadyAsync();
         using var dashboard = new DashboardProcess(api.Address);
 

@@ -9,8 +9,6 @@ public sealed class DashboardProcess(Uri apiAddress, string? apiKey = null, para
 {
     public static string Folder => Metadata("DashboardDirectory");
 
-    public static string RepositoryRoot => Metadata("RepositoryRoot");
-
     static string Metadata(string key) =>
         typeof(DashboardProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 }

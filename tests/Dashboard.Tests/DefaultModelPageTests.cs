@@ -11,7 +11,7 @@ public class DefaultModelPageTests(Browser browser)
     [Fact]
     public async Task The_default_model_writes_scripture_like_text_on_the_page()
     {
-        var model = Path.Combine(DashboardProcess.RepositoryRoot, "models", "custom-gpt.gguf");
+        var model = Path.Combine(Repository.Root, "models", "custom-gpt.gguf");
         using var api = await new ModelApiProcess(model).ReadyAsync();
         using var dashboard = new DashboardProcess(api.Address);
         var page = new CustomGptPage(await browser.OpenAsync(dashboard.Address));

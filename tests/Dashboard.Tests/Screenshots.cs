@@ -11,7 +11,7 @@ static class Screenshots
     {
         var folders = new List<string> { Path.Combine(AppContext.BaseDirectory, "screenshots") };
         if (toDocs && Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1")
-            folders.Add(Path.Combine(DashboardProcess.RepositoryRoot, "docs"));
+            folders.Add(Path.Combine(Repository.Root, "docs"));
         foreach (var folder in folders)
         {
             Directory.CreateDirectory(folder);

@@ -76,7 +76,7 @@ public class StaticChatPageTests(Browser browser)
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             var app = builder.Build();
-            var file = Path.Combine(DashboardProcess.RepositoryRoot, "web", "chat.html");
+            var file = Path.Combine(Repository.Root, "web", "chat.html");
             app.MapGet("/chat.html", () => Results.File(file, "text/html"));
             await app.StartAsync();
             return new StaticSite(app, app.Urls.First().TrimEnd('/'));

@@ -56,7 +56,7 @@ public sealed class ApiGatewayTests : IDisposable
         Assert.Equal(operationIds.Count, operationIds.Distinct().Count());
 
         // Every $ref points at a definition that exists.
-        foreach (Match m in Regex.Matches(Repo.Read(SpecPath), "\\$ref: \"#/definitions/([^\"]+)\""))
+        foreach (Match m in Regex.Matches(Repository.Read(SpecPath), "\\$ref: \"#/definitions/([^\"]+)\""))
             Assert.True(definitions.Children.ContainsKey(m.Groups[1].Value), "missing definition " + m.Groups[1].Value);
     }
 
@@ -75,7 +75,7 @@ public sealed class ApiGatewayTests : IDisposable
         // Generations may run up to Cloud Run's timeout; the gateway's own default deadline is 15 s.
         Assert.Equal(300.0, double.Parse(Scalar(backend, "deadline"), System.Globalization.CultureInfo.InvariantCulture));
         // The README fills the placeholder in before `api-configs create`.
-        Assert.Contains("envsubst '$MODELAPI_URL' < " + SpecPath, Repo.Read("deploy/api-gateway/README.md"), StringComparison.Ordinal);
+        Assert.Contains("envsubst '$MODELAPI_URL' < " + SpecPath, Repository.Read("deploy/api-gateway/README.md"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public sealed class ApiGatewayTests : IDisposable
     public void The_enable_services_lines_include_everything_the_gateway_path_needs()
     {
         var enabled = new[] { "README.md", "deploy/api-gateway/README.md" }
-            .SelectMany(f => Regex.Matches(Repo.Read(f), @"gcloud services enable ((?:[^\n]*\\\n)*[^\n]*)").Select(m => m.Groups[1].Value))
+            .SelectMany(f => Regex.Matches(Repository.Read(f), @"gcloud services enable ((?:[^\n]*\\\n)*[^\n]*)").Select(m => m.Groups[1].Value))
             .SelectMany(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.EndsWith(".googleapis.com", StringComparison.Ordinal)))
             .ToHashSet();
         foreach (var service in new[] { "run", "cloudbuild", "artifactregistry", "secretmanager", "apigateway", "servicemanagement", "servicecontrol", "iam", "iamcredentials", "storage" })
@@ -150,7 +150,7 @@ public sealed class ApiGatewayTests : IDisposable
     static YamlMappingNode Load()
     {
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(Repo.Read(SpecPath)));
+        yaml.Load(new StringReader(Repository.Read(SpecPath)));
         return (YamlMappingNode)yaml.Documents.Single().RootNode;
     }
 

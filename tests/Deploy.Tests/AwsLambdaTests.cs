@@ -154,7 +154,7 @@ public sealed class AwsLambdaTests : IDisposable
     [Fact]
     public void The_Lambda_image_is_the_ModelApi_image_plus_the_adapter_pointed_at_PORT_and_health()
     {
-        var lambda = new Dockerfile(Repo.PathOf(LambdaDockerfile));
+        var lambda = new Dockerfile(Repository.PathOf(LambdaDockerfile));
         var stage = Assert.Single(lambda.Stages);
         var copy = stage.All("COPY").Single();
         Assert.Matches(@"^public\.ecr\.aws/awsguru/aws-lambda-adapter:\d+\.\d+\.\d+$", copy.Flags["from"]);
@@ -163,7 +163,7 @@ public sealed class AwsLambdaTests : IDisposable
         Assert.Empty(stage.All("CMD"));
         Assert.Null(stage.User);
 
-        var api = new Dockerfile(Repo.PathOf("Dockerfile.api")).Final;
+        var api = new Dockerfile(Repository.PathOf("Dockerfile.api")).Final;
         Assert.Equal(api.Env["PORT"], stage.Env["AWS_LWA_PORT"]);
         Assert.Equal("127.0.0.1", stage.Env["AWS_LWA_HOST"]);
         Assert.Equal("/health", stage.Env["AWS_LWA_READINESS_CHECK_PATH"]);
@@ -171,7 +171,7 @@ public sealed class AwsLambdaTests : IDisposable
         Assert.Equal("200", stage.Env["AWS_LWA_READINESS_CHECK_HEALTHY_STATUS"]);
         Assert.Equal("true", stage.Env["AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"]); // /v1 is the stage, not a route
 
-        var readme = Repo.Read("deploy/aws/README.md");
+        var readme = Repository.Read("deploy/aws/README.md");
         Assert.Contains($"docker build -f Dockerfile.api -t {stage.Image} .", readme, StringComparison.Ordinal);
         Assert.Contains("-f deploy/aws/Dockerfile.lambda", readme, StringComparison.Ordinal);
         Assert.Contains("pulumi config set imageUri", readme, StringComparison.Ordinal);
@@ -187,7 +187,7 @@ public sealed class AwsLambdaTests : IDisposable
     static YamlMappingNode Load()
     {
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(Repo.Read(ProgramPath)));
+        yaml.Load(new StringReader(Repository.Read(ProgramPath)));
         return (YamlMappingNode)yaml.Documents.Single().RootNode;
     }
 

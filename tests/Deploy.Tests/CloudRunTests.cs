@@ -126,7 +126,7 @@ public sealed class CloudRunTests
             .ToDictionary(w => w[2..w.IndexOf('=', StringComparison.Ordinal)], w => w[(w.IndexOf('=', StringComparison.Ordinal) + 1)..]);
 
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(Repo.Read("deploy/cloudrun/service.yaml")));
+        yaml.Load(new StringReader(Repository.Read("deploy/cloudrun/service.yaml")));
         var service = (YamlMappingNode)yaml.Documents.Single().RootNode;
         Assert.Equal("serving.knative.dev/v1", Scalar(service, "apiVersion"));
         Assert.Equal("Service", Scalar(service, "kind"));
@@ -146,7 +146,7 @@ public sealed class CloudRunTests
         Assert.Equal(int.Parse(Scalar(env["PARALLEL"], "value")) + int.Parse(Scalar(env["MAX_QUEUE"], "value")), int.Parse(Scalar(spec, "containerConcurrency")));
         Assert.Equal("customgpt-api-key", Scalar(Map(Map(env["API_KEY"], "valueFrom"), "secretKeyRef"), "name"));
 
-        var port = new Dockerfile(Repo.PathOf("Dockerfile.api")).Final.Env["PORT"];
+        var port = new Dockerfile(Repository.PathOf("Dockerfile.api")).Final.Env["PORT"];
         Assert.Equal(port, flags["port"]);
         Assert.Equal(port, Scalar((YamlMappingNode)((YamlSequenceNode)container["ports"]).Single(), "containerPort"));
         foreach (var probe in new[] { "startupProbe", "livenessProbe" })
@@ -176,7 +176,7 @@ public sealed class CloudRunTests
     public void Cloud_Build_builds_Dockerfile_api_into_the_image_the_script_deploys()
     {
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(Repo.Read("deploy/cloudrun/cloudbuild.yaml")));
+        yaml.Load(new StringReader(Repository.Read("deploy/cloudrun/cloudbuild.yaml")));
         var root = (YamlMappingNode)yaml.Documents.Single().RootNode;
         var args = ((YamlSequenceNode)((YamlMappingNode)((YamlSequenceNode)root["steps"]).Single())["args"]).Select(a => ((YamlScalarNode)a).Value).ToList();
         Assert.Equal(["build", "-f", "Dockerfile.api", "-t", "${_IMAGE}", "."], args);

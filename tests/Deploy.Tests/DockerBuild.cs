@@ -26,7 +26,7 @@ sealed class DockerBuild
         this.file = file;
         this.root = root;
         this.replacedSources = replacedSources ?? new Dictionary<string, string>();
-        ignore = new DockerIgnore(Repo.PathOf(".dockerignore"));
+        ignore = new DockerIgnore(Repository.PathOf(".dockerignore"));
     }
 
     public string Log => log.ToString();
@@ -101,7 +101,7 @@ sealed class DockerBuild
                 CopyPath(replacement, null, intoFolder ? Path.Combine(target, Path.GetFileName(relative)) : target, intoFolder: false);
                 continue;
             }
-            var full = Repo.PathOf(relative);
+            var full = Repository.PathOf(relative);
             if (relative.Length > 0 && ignore.Excludes(relative))
                 throw new InvalidOperationException($"{Path.GetFileName(file.Path)}:{copy.Line}: COPY {source}: excluded by .dockerignore, so the build would fail");
             if (!File.Exists(full) && !Directory.Exists(full))
@@ -142,7 +142,7 @@ sealed class DockerBuild
         }
         var args = words.Skip(1).Select(w => w.StartsWith('/') ? Map(stageRoot, w) : w).ToList();
         // No download (the local cache of the pinned libraries) and no build servers left behind.
-        args.AddRange([$"-p:CustomGptNativeCache={Repo.PathOf(".native")}/", "-nodeReuse:false", "-p:UseRazorBuildServer=false", "-p:UseSharedCompilation=false"]);
+        args.AddRange([$"-p:CustomGptNativeCache={Repository.PathOf(".native")}/", "-nodeReuse:false", "-p:UseRazorBuildServer=false", "-p:UseSharedCompilation=false"]);
         var info = new ProcessStartInfo("dotnet", args)
         {
             WorkingDirectory = Map(stageRoot, workdir),

@@ -7,7 +7,7 @@ namespace CustomGpt.Deploy.Tests;
 /// <summary>fly.toml read with Tomlyn, as a plain table.</summary>
 static class FlyToml
 {
-    public static TomlTable Load() => TomlSerializer.Deserialize<TomlTable>(Repo.Read("fly.toml"))!;
+    public static TomlTable Load() => TomlSerializer.Deserialize<TomlTable>(Repository.Read("fly.toml"))!;
 
     /// <summary>A value by dotted path ("http_service.internal_port"), or null.</summary>
     public static object? Get(this TomlTable toml, string path)
@@ -34,13 +34,13 @@ public sealed class FlyTomlTests
     {
         var dockerfile = (string)fly.Get("build.dockerfile")!;
         Assert.Equal("Dockerfile.dashboard", dockerfile);
-        Assert.True(File.Exists(Repo.PathOf(dockerfile)));
+        Assert.True(File.Exists(Repository.PathOf(dockerfile)));
     }
 
     [Fact]
     public void The_internal_port_is_the_port_the_image_listens_on_and_exposes()
     {
-        var final = new Dockerfile(Repo.PathOf("Dockerfile.dashboard")).Final;
+        var final = new Dockerfile(Repository.PathOf("Dockerfile.dashboard")).Final;
         Assert.Equal(8080L, fly.Get("http_service.internal_port"));
         Assert.Equal(final.Env["PORT"], fly.Get("http_service.internal_port")!.ToString());
         Assert.Equal([8080], final.ExposedPorts);
@@ -63,7 +63,7 @@ public sealed class FlyTomlTests
         Assert.Equal("GET", check["method"]);
         Assert.Equal("/health", check["path"]);
         // That the published Dashboard answers this path with 200: DashboardImageTests.
-        Assert.Contains("MapGet(\"/health\"", Repo.Read("Dashboard/Hosting/HealthEndpoint.cs"), StringComparison.Ordinal);
+        Assert.Contains("MapGet(\"/health\"", Repository.Read("Dashboard/Hosting/HealthEndpoint.cs"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,12 +73,12 @@ public sealed class FlyTomlTests
         Assert.Equal([ModelApiClientOptions.UrlVariable, "TRUST_FORWARDED_FOR", "DASHBOARD_SECRET_REQUIRED"], env.Keys);
         Assert.StartsWith("https://", env[ModelApiClientOptions.UrlVariable], StringComparison.Ordinal);
         Assert.Null(ModelApiClientOptions.FromEnvironment(k => env.GetValueOrDefault(k)).ApiKey);
-        var settings = Repo.Read("Dashboard/Hosting/DashboardSettings.cs");
+        var settings = Repository.Read("Dashboard/Hosting/DashboardSettings.cs");
         Assert.Contains("\"TRUST_FORWARDED_FOR\"", settings, StringComparison.Ordinal);
 
         // Keys are Fly secrets, never values in the file; each secret named is one the Dashboard reads, and
         // every way of giving it a key of its own locks it with DASHBOARD_PASSWORD (else it refuses to start on Fly).
-        var text = Repo.Read("fly.toml");
+        var text = Repository.Read("fly.toml");
         foreach (var name in new[] { ModelApiClientOptions.KeyVariable, "GPT_MASTER_KEY", "DASHBOARD_PASSWORD" })
             Assert.DoesNotMatch(@"(?m)^\s*" + name + @"\s*=", text);
         Assert.Contains("\"GPT_MASTER_KEY\"", settings, StringComparison.Ordinal);
@@ -96,18 +96,18 @@ public sealed class FlyTomlTests
         // `fly deploy` makes two machines and Fly's proxy balances each request: every machine must derive the
         // same data-protection key, so the secret is required (the Dashboard refuses to start without it).
         Assert.Equal("true", FlyToml.Env(fly)["DASHBOARD_SECRET_REQUIRED"]);
-        var secret = Repo.Read("Dashboard/Hosting/DashboardSecret.cs");
+        var secret = Repository.Read("Dashboard/Hosting/DashboardSecret.cs");
         Assert.Contains("Variable = \"DASHBOARD_SECRET\"", secret, StringComparison.Ordinal);
         Assert.Contains("RequiredVariable = \"DASHBOARD_SECRET_REQUIRED\"", secret, StringComparison.Ordinal);
 
-        var text = Repo.Read("fly.toml");
+        var text = Repository.Read("fly.toml");
         Assert.DoesNotMatch(@"(?m)^\s*DASHBOARD_SECRET\s*=", text); // a Fly secret, never a value in the file
         Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", text, StringComparison.Ordinal);
-        Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", Repo.Read("README.md"), StringComparison.Ordinal);
+        Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", Repository.Read("README.md"), StringComparison.Ordinal);
         Assert.Contains("HowToSet = \"fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)\"", secret, StringComparison.Ordinal);
 
         // Nothing asks for a single machine any more: the README deploys with plain `fly deploy`.
-        Assert.DoesNotContain("--ha=false", Repo.Read("README.md"), StringComparison.Ordinal);
+        Assert.DoesNotContain("--ha=false", Repository.Read("README.md"), StringComparison.Ordinal);
         Assert.DoesNotContain("--ha=false", text, StringComparison.Ordinal);
     }
 }

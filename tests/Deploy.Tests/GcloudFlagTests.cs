@@ -37,7 +37,7 @@ public sealed class GcloudFlagTests(ITestOutputHelper output)
         }
 
         // The commands the README's troubleshooting table tells you to type.
-        var readme = Repo.Read("README.md");
+        var readme = Repository.Read("README.md");
         var troubleshooting = readme[readme.IndexOf("### Troubleshooting", StringComparison.Ordinal)..];
         troubleshooting = troubleshooting[..troubleshooting.IndexOf("\n### ", 5, StringComparison.Ordinal)];
         var typed = Regex.Matches(troubleshooting, "`(gcloud [^`]+)`").Select(m => m.Groups[1].Value).Where(c => c.Contains(" --", StringComparison.Ordinal)).ToList();

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Net;
 using System.Text.Json;
 using CustomGpt.ModelApi.Client;
-using CustomGpt.Tests.Shared;
 
 namespace CustomGpt.Deploy.Tests;
 
@@ -38,7 +37,7 @@ public sealed class ApiImageTests(ApiImage image) : IClassFixture<ApiImage>
     [Fact]
     public async Task Started_with_the_Lambda_environment_ModelApi_gets_ready_where_the_Lambda_Web_Adapter_checks()
     {
-        var lambda = new Dockerfile(Repo.PathOf("deploy/aws/Dockerfile.lambda")).Final.Env;
+        var lambda = new Dockerfile(Repository.PathOf("deploy/aws/Dockerfile.lambda")).Final.Env;
         Assert.Equal(image.Dockerfile.Final.Env["PORT"], lambda["AWS_LWA_PORT"]); // in Lambda, PORT 8080 for both
         var port = ServerProcess.FreePort(); // here both move to a free port together
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);

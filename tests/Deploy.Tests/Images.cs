@@ -1,5 +1,4 @@
 using CustomGpt.LlamaCpp.Gguf;
-using CustomGpt.Tests.Shared;
 
 namespace CustomGpt.Deploy.Tests;
 
@@ -14,7 +13,7 @@ public abstract class Image : IDisposable
 
     private protected Image(string dockerfile, IReadOnlyDictionary<string, string>? replacedSources = null)
     {
-        Dockerfile = new Dockerfile(Repo.PathOf(dockerfile));
+        Dockerfile = new Dockerfile(Repository.PathOf(dockerfile));
         Build = new DockerBuild(Dockerfile, Path.Combine(root, "fs"), replacedSources);
         try
         {

@@ -64,7 +64,7 @@ static class Scripts
 
     public static (int Code, string Stdout, string Stderr) Run(string script, string[] args, ScriptPath path, params (string Key, string Value)[] env)
     {
-        var info = new ProcessStartInfo("/bin/bash", [Repo.PathOf(script), .. args])
+        var info = new ProcessStartInfo("/bin/bash", [Repository.PathOf(script), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

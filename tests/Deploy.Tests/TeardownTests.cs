@@ -93,15 +93,15 @@ public sealed class TeardownTests
     [Fact]
     public void The_names_it_deletes_are_the_names_the_guides_create()
     {
-        var guide = Repo.Read("deploy/api-gateway/README.md");
+        var guide = Repository.Read("deploy/api-gateway/README.md");
         Assert.Matches(@"gcloud iam service-accounts create customgpt-gateway\b", guide);
         Assert.Contains("SA=customgpt-gateway@$GCP_PROJECT.iam.gserviceaccount.com", guide, StringComparison.Ordinal);
         Assert.Matches(@"gcloud api-gateway apis create customgpt-api\b", guide);
         Assert.Matches(@"gcloud api-gateway api-configs create customgpt-api-v1 --api=customgpt-api\b", guide);
         Assert.Matches(@"gcloud api-gateway gateways create customgpt-gateway --api=customgpt-api\b", guide);
         Assert.Matches(@"gcloud services api-keys create --display-name=customgpt\b", guide);
-        Assert.Matches(@"^service=\$\{SERVICE:-customgpt-api\}$", new Regex(@"^service=.*$", RegexOptions.Multiline).Match(Repo.Read("deploy/cloudrun/deploy.sh")).Value);
-        var readme = Repo.Read("README.md");
+        Assert.Matches(@"^service=\$\{SERVICE:-customgpt-api\}$", new Regex(@"^service=.*$", RegexOptions.Multiline).Match(Repository.Read("deploy/cloudrun/deploy.sh")).Value);
+        var readme = Repository.Read("README.md");
         Assert.Contains("deploy/cloudrun/teardown.sh", readme, StringComparison.Ordinal);
         Assert.Matches(@"gcloud iam service-accounts create customgpt-api\b", readme);
         Assert.Contains("SA=customgpt-api@$GCP_PROJECT.iam.gserviceaccount.com", readme, StringComparison.Ordinal);

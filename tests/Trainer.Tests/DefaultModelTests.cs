@@ -14,7 +14,7 @@ public sealed class DefaultModelTests
     [Fact]
     public void The_default_model_is_committed_small_and_described()
     {
-        var file = new FileInfo(Repo.DefaultModel);
+        var file = new FileInfo(Repository.DefaultModel);
         Assert.True(file.Exists, $"{file.FullName} is missing");
         Assert.True(file.Length < 30_000_000, $"{file.Length} bytes");
         using var model = LlamaModel.Load(file.FullName);
@@ -22,13 +22,13 @@ public sealed class DefaultModelTests
         Assert.Equal("llama", model.Metadata("general.architecture"));
         Assert.True(model.TrainedContextLength >= 256, $"context {model.TrainedContextLength}");
         Assert.Equal(Vocabulary.Bos, model.BosToken);
-        Assert.True(File.Exists(Path.Combine(Repo.Root, "models", "README.md")), "the model card");
+        Assert.True(File.Exists(Path.Combine(Repository.Root, "models", "README.md")), "the model card");
     }
 
     [Fact]
     public void The_same_seed_gives_the_same_text_and_it_reads_like_the_source()
     {
-        using var model = LlamaModel.Load(Repo.DefaultModel);
+        using var model = LlamaModel.Load(Repository.DefaultModel);
         var a = SampleGenerator.Generate(model, "", 200, seed: 42, threads: 1);
         var b = SampleGenerator.Generate(model, "", 200, seed: 42, threads: 1);
         Assert.Equal(a, b);
