@@ -1,5 +1,3 @@
-using CustomGpt.LlamaCpp.Gguf;
-
 namespace CustomGpt.Deploy.Tests;
 
 /// <summary>
@@ -69,23 +67,8 @@ public sealed class ApiImage : Image
 {
     public const string DefaultModel = "models/custom-gpt.gguf";
 
-    static readonly string ModelFolder = Directory.CreateTempSubdirectory("customgpt-deploy-model-").FullName;
-
-    public ApiImage() : base("Dockerfile.api", new Dictionary<string, string> { [DefaultModel] = TinyModel() })
+    public ApiImage() : base("Dockerfile.api", new Dictionary<string, string> { [DefaultModel] = TestModels.Tiny })
     {
-    }
-
-    static string TinyModel()
-    {
-        var path = Path.Combine(ModelFolder, "tiny.gguf");
-        LlamaModelWriter.WriteRandom(path, ModelShape.Tiny, Vocabulary.FromCharacters("abc def"), "tiny");
-        return path;
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && Directory.Exists(ModelFolder)) Directory.Delete(ModelFolder, recursive: true);
     }
 }
 

@@ -1,25 +1,11 @@
-using CustomGpt.LlamaCpp.Gguf;
-
 namespace CustomGpt.LlamaCpp.Tests;
 
 /// <summary>A model with a ChatML template: its markers become control tokens, users' text never does.</summary>
 public sealed class ChatTemplateTests : IDisposable
 {
-    readonly string directory = Directory.CreateTempSubdirectory("customgpt-chat-tests-").FullName;
-    readonly LlamaModel chat;
+    readonly LlamaModel chat = LlamaModel.Load(TestModels.Chat);
 
-    public ChatTemplateTests()
-    {
-        var path = Path.Combine(directory, "chat.gguf");
-        LlamaModelWriter.WriteRandom(path, ModelShape.Tiny, Vocabulary.ChatMl(TinyModel.Alphabet), "chat-test", seed: 7);
-        chat = LlamaModel.Load(path);
-    }
-
-    public void Dispose()
-    {
-        chat.Dispose();
-        Directory.Delete(directory, recursive: true);
-    }
+    public void Dispose() => chat.Dispose();
 
     int Single(string special) => Assert.Single(chat.Tokenize(new ChatPrompt([new PromptPart(special, IsTemplate: true)], Plain: false)));
 

@@ -8,7 +8,7 @@ public class ModelTests(TinyModel tiny) : IClassFixture<TinyModel>
     public void A_written_model_loads_with_its_metadata()
     {
         var m = tiny.Model;
-        Assert.Equal("tiny-test", m.Metadata("general.name"));
+        Assert.Equal("mixed", m.Metadata("general.name"));
         Assert.Equal("llama", m.Metadata("general.architecture"));
         Assert.Null(m.Metadata("no.such.key"));
         Assert.Equal(Vocabulary.FromCharacters(TinyModel.Alphabet).Count, m.VocabSize);

@@ -1,21 +1,18 @@
-using CustomGpt.LlamaCpp;
-using CustomGpt.LlamaCpp.Gguf;
-
 namespace CustomGpt.LlamaCpp.Tests;
 
-/// <summary>One tiny random model per test run, written by our own GGUF writer.</summary>
+/// <summary>The tiny random model with mixed characters (tests/Shared/TestModels), loaded once per test class.</summary>
 public sealed class TinyModel : IDisposable
 {
-    public const string Alphabet = "the quick brown fox jumps over a lazy dog. THE END!\nçé日本語🙂";
+    public const string Alphabet = TestModels.MixedAlphabet;
 
     public TinyModel()
     {
+        Path = TestModels.Mixed;
         Directory = System.IO.Directory.CreateTempSubdirectory("customgpt-llama-tests-").FullName;
-        Path = System.IO.Path.Combine(Directory, "tiny.gguf");
-        LlamaModelWriter.WriteRandom(Path, ModelShape.Tiny, Vocabulary.FromCharacters(Alphabet), "tiny-test", seed: 7);
         Model = LlamaModel.Load(Path);
     }
 
+    /// <summary>A scratch folder of this fixture's own, for files a test writes next to the model.</summary>
     public string Directory { get; }
     public string Path { get; }
     public LlamaModel Model { get; }

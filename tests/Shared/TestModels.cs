@@ -8,12 +8,15 @@ public static class TestModels
 {
     public const string Alphabet = "the quick brown fox jumps over a lazy dog. THE END!\n";
     public const string WideAlphabet = "日本語中文字éçüß🙂🚀";
+    /// <summary>ASCII and a few multi-byte characters, for the binding's own tests.</summary>
+    public const string MixedAlphabet = Alphabet + "çé日本語🙂";
 
     static readonly string Root = System.IO.Directory.CreateTempSubdirectory("customgpt-tests-").FullName;
     static readonly Lazy<string> tiny = new(() => Write("tiny", ModelShape.Tiny, Alphabet));
     static readonly Lazy<string> wide = new(() => Write("wide", ModelShape.Tiny, WideAlphabet));
     static readonly Lazy<string> longContext = new(() => Write("long", ModelShape.Tiny with { ContextLength = 16384 }, Alphabet));
     static readonly Lazy<string> chat = new(() => Write("chat", ModelShape.Tiny, Vocabulary.ChatMl(Alphabet)));
+    static readonly Lazy<string> mixed = new(() => Write("mixed", ModelShape.Tiny, MixedAlphabet));
     static readonly Lazy<string> corrupt = new(() =>
     {
         var path = Path.Combine(Root, "corrupt.gguf");
@@ -26,6 +29,9 @@ public static class TestModels
 
     /// <summary>Only multi-byte characters (2 to 4 UTF-8 bytes each) besides the byte tokens.</summary>
     public static string Wide => wide.Value;
+
+    /// <summary>Like <see cref="Tiny"/>, with <see cref="MixedAlphabet"/>.</summary>
+    public static string Mixed => mixed.Value;
 
     /// <summary>Like <see cref="Tiny"/>, with a chat template (ChatML) whose markers are control tokens.</summary>
     public static string Chat => chat.Value;
