@@ -2,27 +2,6 @@ using CustomGpt.LlamaCpp.Native;
 
 namespace CustomGpt.LlamaCpp;
 
-/// <summary>How a context is sized. <see cref="SequenceContextSize"/> is per sequence: each of the
-/// <see cref="Sequences"/> parallel sequences gets that many positions of its own.</summary>
-public sealed record ContextOptions
-{
-    public int SequenceContextSize { get; init; } = 2048;
-    public int Sequences { get; init; } = 1;
-    public int Threads { get; init; } = Environment.ProcessorCount;
-    public int BatchSize { get; init; } = 512;
-    /// <summary>How keys and values are stored; q8_0 takes about half the memory of f16.</summary>
-    public KvCacheType KvCache { get; init; } = KvCacheType.F16;
-}
-
-/// <summary>The KV cache's element type (ggml type ids). A quantized cache turns on flash attention,
-/// which llama.cpp needs to read it.</summary>
-public enum KvCacheType
-{
-    F16 = 1,
-    Q4_0 = 2,
-    Q8_0 = 8,
-}
-
 /// <summary>
 /// A llama.cpp context: the KV cache and compute buffers. Not thread-safe: one thread decodes.
 /// </summary>

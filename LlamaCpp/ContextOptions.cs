@@ -1,0 +1,13 @@
+namespace CustomGpt.LlamaCpp;
+
+/// <summary>How a context is sized. <see cref="SequenceContextSize"/> is per sequence: each of the
+/// <see cref="Sequences"/> parallel sequences gets that many positions of its own.</summary>
+public sealed record ContextOptions
+{
+    public int SequenceContextSize { get; init; } = 2048;
+    public int Sequences { get; init; } = 1;
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public int BatchSize { get; init; } = 512;
+    /// <summary>How keys and values are stored; q8_0 takes about half the memory of f16.</summary>
+    public KvCacheType KvCache { get; init; } = KvCacheType.F16;
+}
