@@ -40,8 +40,6 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     // Scheduler-owned state, touched only by the scheduler thread.
     internal OutputText Output { get; } = new(plan.NumChars, plan.Stop);
     internal TokenSampler? Sampler { get; set; }
-    /// <summary>The lane (llama.cpp sequence) decoding this job.</summary>
-    internal int Lane { get; set; }
     internal int PromptCursor { get; set; }
     internal int Position { get; set; }
     internal int LastToken { get; set; }

@@ -33,23 +33,23 @@ public static class GenerationPlanner
         var errors = new Dictionary<string, string[]>();
         void Error(string field, string message) => errors[field] = [message];
 
-        if (r.Seed is < 0 or > GenerationLimits.MaxSeed) Error("seed", $"'seed' must be from 0 to {GenerationLimits.MaxSeed}.");
+        if (r.Seed is < 0 or > GenerationLimits.MaxSeed) Error(RequestFields.Seed, $"'seed' must be from 0 to {GenerationLimits.MaxSeed}.");
         // Checked as the 32-bit floats llama.cpp receives: 1e-50 passes as a double and is 0 as a float.
         if (r.Temperature is double t && (!double.IsFinite(t) || t < 0 || t > GenerationLimits.MaxTemperature || (t != 0 && (float)t < GenerationLimits.MinTemperature)))
-            Error("temperature", $"'temperature' must be 0 (greedy) or a number from {GenerationLimits.MinTemperature} to {GenerationLimits.MaxTemperature}.");
-        if (r.NumChars is < 1 || r.NumChars > maxChars) Error("num_chars", $"'num_chars' must be from 1 to {maxChars}.");
+            Error(RequestFields.Temperature, $"'temperature' must be 0 (greedy) or a number from {GenerationLimits.MinTemperature} to {GenerationLimits.MaxTemperature}.");
+        if (r.NumChars is < 1 || r.NumChars > maxChars) Error(RequestFields.NumChars, $"'num_chars' must be from 1 to {maxChars}.");
         if (r.MaxTokens is < 1 || r.MaxTokens > limits.MaxTokens)
-            Error("max_tokens", $"'max_tokens' must be from 1 to {limits.MaxTokens}{(limits.CanShift ? "" : " (the context size)")}.");
-        if (r.TopK is < 0 || r.TopK > model.VocabSize) Error("top_k", $"'top_k' must be from 0 (off) to {model.VocabSize} (the vocabulary size).");
-        if (r.TopP is double p && !((float)p > 0 && p <= 1)) Error("top_p", "'top_p' must be greater than 0 (at least 1e-38) and at most 1.");
-        if (r.MinP is double m && !(m >= 0 && m <= 1)) Error("min_p", "'min_p' must be from 0 to 1.");
-        if (r.RepeatPenalty is double rp && !((float)rp >= GenerationLimits.MinRepeatPenalty && rp <= GenerationLimits.MaxRepeatPenalty)) Error("repeat_penalty", $"'repeat_penalty' must be from {GenerationLimits.MinRepeatPenalty} to {GenerationLimits.MaxRepeatPenalty} (1 is off).");
+            Error(RequestFields.MaxTokens, $"'max_tokens' must be from 1 to {limits.MaxTokens}{(limits.CanShift ? "" : " (the context size)")}.");
+        if (r.TopK is < 0 || r.TopK > model.VocabSize) Error(RequestFields.TopK, $"'top_k' must be from 0 (off) to {model.VocabSize} (the vocabulary size).");
+        if (r.TopP is double p && !((float)p > 0 && p <= 1)) Error(RequestFields.TopP, "'top_p' must be greater than 0 (at least 1e-38) and at most 1.");
+        if (r.MinP is double m && !(m >= 0 && m <= 1)) Error(RequestFields.MinP, "'min_p' must be from 0 to 1.");
+        if (r.RepeatPenalty is double rp && !((float)rp >= GenerationLimits.MinRepeatPenalty && rp <= GenerationLimits.MaxRepeatPenalty)) Error(RequestFields.RepeatPenalty, $"'repeat_penalty' must be from {GenerationLimits.MinRepeatPenalty} to {GenerationLimits.MaxRepeatPenalty} (1 is off).");
         var stops = r.Stop ?? [];
-        if (stops.Count > GenerationLimits.MaxStopSequences) Error("stop", $"'stop' may hold at most {GenerationLimits.MaxStopSequences} sequences.");
-        else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > GenerationLimits.MaxStopLength)) Error("stop", $"Each 'stop' sequence must have 1 to {GenerationLimits.MaxStopLength} characters.");
+        if (stops.Count > GenerationLimits.MaxStopSequences) Error(RequestFields.Stop, $"'stop' may hold at most {GenerationLimits.MaxStopSequences} sequences.");
+        else if (stops.Any(s => string.IsNullOrEmpty(s) || s.Length > GenerationLimits.MaxStopLength)) Error(RequestFields.Stop, $"Each 'stop' sequence must have 1 to {GenerationLimits.MaxStopLength} characters.");
         // No token covers more than LongestTokenBytes characters, so a prompt longer than this cannot fit:
         // say so from its length alone rather than spend CPU tokenizing megabytes.
-        var (promptField, what) = chat is null ? ("prompt", "The prompt") : (input.ChatField, $"The conversation ('{input.ChatField}' and the new turn)");
+        var (promptField, what) = chat is null ? (RequestFields.Prompt, "The prompt") : (input.ChatField, $"The conversation ('{input.ChatField}' and the new turn)");
         var promptChars = chat?.Length ?? r.Prompt?.Length ?? 0;
         if (promptChars > (long)contextSize * model.LongestTokenBytes)
             Error(promptField, $"{what} has {promptChars} characters; the context holds {contextSize} tokens of at most {model.LongestTokenBytes} characters each.");
@@ -70,7 +70,7 @@ public static class GenerationPlanner
         var wanted = r.MaxTokens ?? numChars!.Value;
         if (wanted > room && !limits.CanShift)
         {
-            var field = r.MaxTokens is null ? "num_chars" : "max_tokens";
+            var field = r.MaxTokens is null ? RequestFields.NumChars : RequestFields.MaxTokens;
             Error(field, $"The prompt ({prompt.Length} tokens) plus '{field}' ({wanted}) exceeds the context of {contextSize} tokens; ask for at most {room}.");
             return (null, errors);
         }
@@ -81,7 +81,7 @@ public static class GenerationPlanner
         {
             if (wanted > room)
             {
-                Error("keep_prompt", $"'keep_prompt' keeps at most half the context ({contextSize / 2} tokens) when the text outgrows it; the prompt is {prompt.Length} tokens.");
+                Error(RequestFields.KeepPrompt, $"'keep_prompt' keeps at most half the context ({contextSize / 2} tokens) when the text outgrows it; the prompt is {prompt.Length} tokens.");
                 return (null, errors);
             }
             keep = contextSize / 2; // no shift is needed unless characters take more tokens than planned

@@ -35,7 +35,6 @@ public sealed partial class GenerationScheduler
                 FailWaiting(job, e);
                 continue;
             }
-            job.Lane = lane;
             job.MarkPromptStarted();
             lanes[lane] = job;
             Interlocked.Increment(ref active);
@@ -104,7 +103,7 @@ public sealed partial class GenerationScheduler
             if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
             try
             {
-                if (job.Position >= context.SequenceContextSize) SlideWindow(job);
+                if (job.Position >= context.SequenceContextSize) SlideWindow(lane, job);
             }
             catch (LlamaException e)
             {
@@ -191,12 +190,12 @@ public sealed partial class GenerationScheduler
     /// A full lane forgets the older half of what follows the tokens it keeps, and the rest moves down, as
     /// llama-server's context shift does: a text of any length goes on from the latest half context.
     /// </summary>
-    void SlideWindow(GenerationJob job)
+    void SlideWindow(int lane, GenerationJob job)
     {
         var keep = job.Plan.KeepTokens;
         var discard = (job.Position - keep) / 2;
-        memories[job.Lane].Distrust(); // positions no longer match tokens: nothing here can be reused
-        job.Position = context.ShiftSequence(job.Lane, job.Position, keep, discard);
+        memories[lane].Distrust(); // positions no longer match tokens: nothing here can be reused
+        job.Position = context.ShiftSequence(lane, job.Position, keep, discard);
         job.ContextShifts++;
         Metrics.ContextShift();
     }
