@@ -50,7 +50,8 @@ Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPat
 var extraEnv = args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length)
     .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => (kv[0], kv.Length > 1 ? kv[1] : "")).ToArray();
 if (extraEnv.Length > 0) Console.WriteLine($"ModelApi environment: {string.Join(" ", extraEnv.Select(e => e.Item1 + "=" + e.Item2))}");
-using var served = new ServedLoop(modelPath, threads, parallel, extraEnv);
+// No prompt cache: every run repeats the prompt, and the binding decodes all of it each time too.
+using var served = new ServedLoop(modelPath, threads, parallel, [("PROMPT_CACHE", "false"), .. extraEnv]);
 Console.WriteLine($"ModelApi start to /health ok      : {served.StartToReady.TotalMilliseconds,7:F0} ms");
 using var direct = new DirectLoop(modelPath, threads, parallel);
 // The first request after start, JSON and streamed: the first use of each path pays for compiling it.
