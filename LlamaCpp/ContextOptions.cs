@@ -10,4 +10,6 @@ public sealed record ContextOptions
     public int BatchSize { get; init; } = 512;
     /// <summary>How keys and values are stored; q8_0 takes about half the memory of f16.</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
+    /// <summary>llama.cpp's default is auto (on where the backend supports it, as the CPU does).</summary>
+    public FlashAttention FlashAttention { get; init; } = FlashAttention.Auto;
 }

@@ -42,6 +42,13 @@ public sealed class LlamaContext : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         if (!Enum.IsDefined(options.KvCache)) throw new ArgumentOutOfRangeException(nameof(options), $"Unknown KV cache type {options.KvCache}.");
+        if (!Enum.IsDefined(options.FlashAttention)) throw new ArgumentOutOfRangeException(nameof(options), $"Unknown flash attention setting {options.FlashAttention}.");
+        // llama.cpp refuses a quantized V cache without flash attention: say so here, in words.
+        if (options.KvCache != KvCacheType.F16 && options.FlashAttention == FlashAttention.Off)
+            throw new ArgumentException($"A {options.KvCache} KV cache needs flash attention (on or auto).", nameof(options));
+        // Quantized blocks hold 32 values: llama.cpp cannot store heads of another size in them.
+        if (options.KvCache != KvCacheType.F16 && model.HeadSize % 32 != 0)
+            throw new LlamaException($"A {options.KvCache.ToString().ToLowerInvariant()} KV cache needs attention heads of a multiple of 32 values; this model's have {model.HeadSize} (use f16).");
         var p = NativeMethods.llama_context_default_params();
         p.n_ctx = checked((uint)(options.SequenceContextSize * options.Sequences));
         p.n_seq_max = (uint)options.Sequences;
@@ -52,6 +59,7 @@ public sealed class LlamaContext : IDisposable
         p.n_threads_batch = options.Threads;
         p.kv_unified = 0; // each sequence owns its share of the cache
         p.type_k = p.type_v = (int)options.KvCache;
+        p.flash_attn_type = (int)options.FlashAttention;
         p.no_perf = 1;
         return Create(model, p);
     }

@@ -48,6 +48,8 @@ public sealed unsafe class LlamaModel : IDisposable
     public IReadOnlyList<int> EndOfGenerationTokens { get; }
     public int TrainedContextLength { get { using var m = Lease(); return NativeMethods.llama_model_n_ctx_train(m.Ptr); } }
     public int EmbeddingLength { get { using var m = Lease(); return NativeMethods.llama_model_n_embd(m.Ptr); } }
+    /// <summary>Values per attention head (the embedding split over the heads).</summary>
+    public int HeadSize { get { using var m = Lease(); return NativeMethods.llama_model_n_embd(m.Ptr) / Math.Max(1, NativeMethods.llama_model_n_head(m.Ptr)); } }
     public int LayerCount { get { using var m = Lease(); return NativeMethods.llama_model_n_layer(m.Ptr); } }
     public ulong ParameterCount { get { using var m = Lease(); return NativeMethods.llama_model_n_params(m.Ptr); } }
 

@@ -14,7 +14,7 @@ sealed class DirectLoop : IDisposable
     public DirectLoop(string modelPath, int threads, int sequences)
     {
         model = LlamaModel.Load(modelPath, new ModelLoadOptions { MapFile = false });
-        context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = sequences, Threads = threads });
+        context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = sequences, Threads = threads, FlashAttention = FlashAttention.Off });
         batch = new TokenBatch(context.BatchSize);
         batch.Add(0, 0, 0, true); // warm-up, as ModelApi does at start
         context.Decode(batch);

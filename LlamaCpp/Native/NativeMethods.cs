@@ -22,6 +22,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial nint llama_model_get_vocab(nint model);
     [LibraryImport(Llama)] public static partial int llama_model_n_ctx_train(nint model);
     [LibraryImport(Llama)] public static partial int llama_model_n_embd(nint model);
+    [LibraryImport(Llama)] public static partial int llama_model_n_head(nint model);
     [LibraryImport(Llama)] public static partial int llama_model_n_layer(nint model);
     [LibraryImport(Llama)] public static partial ulong llama_model_n_params(nint model);
     [LibraryImport(Llama)] public static partial int llama_model_ftype(nint model);

@@ -41,6 +41,8 @@ public sealed record ModelApiSettings
     public ModelLoadOptions Load { get; init; } = new();
     /// <summary>KV_CACHE_TYPE: f16 (default), q8_0 or q4_0.</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
+    /// <summary>FLASH_ATTENTION: off with an f16 cache, auto (llama.cpp turns it on) with a quantized one, which needs it.</summary>
+    public FlashAttention FlashAttention { get; init; } = FlashAttention.Off;
     /// <summary>Browser origins allowed to call the API (CORS); none by default.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>Prompt text appears in logs only when this is on.</summary>
@@ -101,6 +103,7 @@ public sealed record ModelApiSettings
             return fallback;
         }
         var (modelUrl, modelObject) = ParseModelUrl(config["MODEL_URL"], errors);
+        var kvCache = ParseKvCache(config["KV_CACHE_TYPE"], errors);
         var contextSize = string.IsNullOrWhiteSpace(config["CONTEXT_SIZE"]) ? (int?)null : Int("CONTEXT_SIZE", 0, 16, 1 << 20);
         var settings = new ModelApiSettings
         {
@@ -116,7 +119,8 @@ public sealed record ModelApiSettings
             MaxChars = Int("MAX_CHARS", GenerationLimits.DefaultMaxChars, 1, 1 << 20),
             BatchSize = Int("BATCH_SIZE", 512, 32, 8192),
             Load = new ModelLoadOptions { MapFile = Bool("MODEL_MMAP", DefaultMapFile), RepackWeights = Bool("MODEL_REPACK", true) },
-            KvCache = ParseKvCache(config["KV_CACHE_TYPE"], errors),
+            KvCache = kvCache,
+            FlashAttention = ParseFlashAttention(config["FLASH_ATTENTION"], kvCache, errors),
             LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
             PromptCache = !bool.TryParse(config["PROMPT_CACHE"], out var promptCache) || promptCache,
             DefaultSystemPrompt = config["DEFAULT_SYSTEM_PROMPT"] is { Length: > 0 } system ? system : null,
@@ -183,6 +187,21 @@ public sealed record ModelApiSettings
                 errors.Add($"KV_CACHE_TYPE='{raw}' must be f16, q8_0 or q4_0.");
                 return KvCacheType.F16;
         }
+    }
+
+    static FlashAttention ParseFlashAttention(string? raw, KvCacheType cache, List<string> errors)
+    {
+        var value = raw?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => cache == KvCacheType.F16 ? FlashAttention.Off : FlashAttention.Auto,
+            "off" or "false" => FlashAttention.Off,
+            "on" or "true" => FlashAttention.On,
+            "auto" => FlashAttention.Auto,
+            _ => (FlashAttention?)null,
+        };
+        if (value is null) errors.Add($"FLASH_ATTENTION='{raw}' must be on, off or auto.");
+        else if (value == FlashAttention.Off && cache != KvCacheType.F16) errors.Add($"KV_CACHE_TYPE={cache.ToString().ToLowerInvariant()} needs FLASH_ATTENTION on or auto (llama.cpp reads a quantized cache only with it).");
+        return value ?? FlashAttention.Off;
     }
 
     static string? ParseSha256(string? raw, List<string> errors)

@@ -104,6 +104,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 Threads = settings.Threads,
                 BatchSize = settings.BatchSize,
                 KvCache = settings.KvCache,
+                FlashAttention = settings.FlashAttention,
             };
             return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash, settings.PromptCache));
         }

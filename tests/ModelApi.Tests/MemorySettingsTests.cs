@@ -1,0 +1,77 @@
+using CustomGpt.LlamaCpp;
+using CustomGpt.ModelApi.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace CustomGpt.ModelApi.Tests;
+
+/// <summary>MODEL_MMAP, MODEL_REPACK, KV_CACHE_TYPE and FLASH_ATTENTION: read, checked, and a server runs with each.</summary>
+public class MemorySettingsTests
+{
+    static ModelApiSettings Settings(params (string Key, string Value)[] values) =>
+        ModelApiSettings.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build());
+
+    [Fact]
+    public void The_defaults_read_the_weights_repack_them_and_keep_an_f16_cache_without_flash_attention()
+    {
+        var settings = Settings();
+        Assert.Equal((false, true), (settings.Load.MapFile, settings.Load.RepackWeights));
+        Assert.Equal((KvCacheType.F16, FlashAttention.Off), (settings.KvCache, settings.FlashAttention));
+        // A quantized cache needs flash attention: unless told otherwise, llama.cpp decides (and turns it on).
+        Assert.Equal(FlashAttention.Auto, Settings(("KV_CACHE_TYPE", "q8_0")).FlashAttention);
+        Assert.Equal((true, false), (Settings(("MODEL_MMAP", "true"), ("MODEL_REPACK", "false")).Load is var l ? (l.MapFile, l.RepackWeights) : default));
+    }
+
+    [Theory]
+    [InlineData("KV_CACHE_TYPE", "q5_1", "KV_CACHE_TYPE='q5_1' must be f16, q8_0 or q4_0")]
+    [InlineData("FLASH_ATTENTION", "sometimes", "FLASH_ATTENTION='sometimes' must be on, off or auto")]
+    [InlineData("MODEL_MMAP", "yes", "MODEL_MMAP='yes' must be true or false")]
+    public void Unknown_values_are_refused_at_start_naming_the_setting(string key, string value, string message)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_quantized_cache_without_flash_attention_is_refused_before_llama_cpp_sees_it()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Settings(("KV_CACHE_TYPE", "q8_0"), ("FLASH_ATTENTION", "off")));
+        Assert.Contains("KV_CACHE_TYPE=q8_0 needs FLASH_ATTENTION on or auto", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_quantized_cache_for_heads_it_cannot_hold_is_an_error_state_that_says_why()
+    {
+        using var server = await new ApiServer(TestModels.Tiny, settings: ("KV_CACHE_TYPE", "q8_0")).ReadyAsync(); // heads of 16 values
+        Assert.Equal("error", server.Host.Status.State);
+        // /health gives the short reason; the log says exactly why.
+        Assert.Contains("needs attention heads of a multiple of 32 values; this model's have 16", string.Join('\n', server.Logs.Lines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_quantized_cache_works_for_heads_of_32_values()
+    {
+        var path = Path.Combine(TestModels.Directory, "heads32.gguf");
+        LlamaCpp.Gguf.LlamaModelWriter.WriteRandom(path, LlamaCpp.Gguf.ModelShape.Tiny with { Heads = 2, KvHeads = 2 },
+            LlamaCpp.Gguf.Vocabulary.FromCharacters(TestModels.Alphabet), "heads32", seed: 3);
+        using var server = await new ApiServer(path, settings: ("KV_CACHE_TYPE", "q8_0")).ReadyAsync();
+        Assert.True(server.Host.Status.State == "ok", server.Host.Status.Error);
+        var request = new { seed = 9, num_chars = 80, ignore_eos = true };
+        var first = await server.Http.GenerateAsync(request);
+        Assert.Equal(80, Api.CharCount(first.GeneratedText));
+        Assert.Equal(first.GeneratedText, (await server.Http.GenerateAsync(request)).GeneratedText);
+    }
+
+    [Theory]
+    [InlineData("FLASH_ATTENTION", "on")]
+    [InlineData("MODEL_MMAP", "true")]
+    public async Task A_server_with_the_setting_generates_the_same_text_for_the_same_seed(string key, string value)
+    {
+        using var server = await new ApiServer(TestModels.Tiny, settings: (key, value)).ReadyAsync();
+        Assert.True(server.Host.Status.State == "ok", server.Host.Status.Error);
+        var request = new { seed = 9, num_chars = 80, ignore_eos = true };
+        var first = await server.Http.GenerateAsync(request);
+        Assert.Equal(80, Api.CharCount(first.GeneratedText));
+        Assert.Equal(first.GeneratedText, (await server.Http.GenerateAsync(request)).GeneratedText);
+    }
+}
