@@ -19,6 +19,13 @@ public static class Api
         return JsonSerializer.Deserialize<GenerateResponse>(body, ModelApiJson.Options)!;
     }
 
+    /// <summary>
+    /// A client that leaves the way a closed browser tab does: disposing a response closes the connection. A plain
+    /// HttpClient reads up to 1 MB of what is left (to reuse the connection), and the server sees nobody leave.
+    /// </summary>
+    public static HttpClient LeavingClient(HttpClient like) =>
+        new(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = like.BaseAddress, Timeout = like.Timeout };
+
     /// <summary>Opens a streaming generation; the caller reads events with <see cref="ReadEventsAsync"/>.</summary>
     public static async Task<HttpResponseMessage> StartStreamAsync(this HttpClient http, object request, CancellationToken ct = default)
     {

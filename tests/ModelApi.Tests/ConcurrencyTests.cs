@@ -25,8 +25,9 @@ public class ConcurrencyTests
     {
         using var server = await new ApiServer(TestModels.LongContext, settings: [("PARALLEL", "1"), ("MAX_QUEUE", "1"), ("CONTEXT_SIZE", "16384")]).ReadyAsync();
         var scheduler = server.Host.Status.Scheduler!;
-        using var running = await server.Http.StartStreamAsync(LongRun);
-        using var waiting = await server.Http.StartStreamAsync(LongRun);
+        using var leaving = Api.LeavingClient(server.Http);
+        using var running = await leaving.StartStreamAsync(LongRun);
+        using var waiting = await leaving.StartStreamAsync(LongRun);
         Assert.Equal(HttpStatusCode.OK, running.StatusCode);
         Assert.Equal(HttpStatusCode.OK, waiting.StatusCode);
         Assert.Equal(2, scheduler.Admitted);
@@ -49,7 +50,8 @@ public class ConcurrencyTests
     {
         using var server = await new ApiServer(TestModels.LongContext, settings: [("PARALLEL", "1"), ("MAX_QUEUE", "0"), ("CONTEXT_SIZE", "16384")]).ReadyAsync();
         var scheduler = server.Host.Status.Scheduler!;
-        var stream = await server.Http.StartStreamAsync(LongRun);
+        using var leaving = Api.LeavingClient(server.Http);
+        var stream = await leaving.StartStreamAsync(LongRun);
         await using (var events = stream.ReadEventsAsync().GetAsyncEnumerator())
         {
             Assert.True(await events.MoveNextAsync());

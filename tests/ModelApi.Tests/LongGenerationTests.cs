@@ -111,7 +111,8 @@ public class LongGenerationTests(SmallContextServer fixture) : IClassFixture<Sma
     {
         var scheduler = fixture.Server.Host.Status.Scheduler!;
         var before = scheduler.Metrics.GeneratedTokens;
-        using (var stream = await http.StartStreamAsync(new { seed = 2, num_chars = SmallContextServer.MaxChars, ignore_eos = true }))
+        using var leaving = Api.LeavingClient(http);
+        using (var stream = await leaving.StartStreamAsync(new { seed = 2, num_chars = SmallContextServer.MaxChars, ignore_eos = true }))
         {
             var read = 0;
             await foreach (var (name, data) in stream.ReadEventsAsync())
