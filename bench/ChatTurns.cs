@@ -13,7 +13,7 @@ static class ChatTurns
     // About 60 tokens each in the benchmark model's synthetic vocabulary.
     static readonly string[] Messages =
     [
-        "The quick brown fox jumps over the lazy dog while the small cat watches from a warm window and thinks about dinner",
+        BenchModel.Prompt,
         "Tell me more about the cat by the window and why it watches the garden every evening when the light begins to fade",
         "What would the fox do if the dog woke up and the cat jumped down from the window into the cold and quiet garden",
         "Please describe the garden in the morning when the dew is still on the grass and the birds sing in the old oak tree",

@@ -15,9 +15,6 @@ static class MemoryConfigs
         ("read, repack, f16, context 1024", [("MODEL_MMAP", "false"), ("MODEL_REPACK", "true"), ("KV_CACHE_TYPE", "f16"), ("CONTEXT_SIZE", "1024")]),
     ];
 
-    // About 60 tokens in the synthetic vocabulary, as in the main bench.
-    const string Prompt = "The quick brown fox jumps over the lazy dog while the small cat watches from a warm window and thinks about dinner";
-
     public static async Task RunAsync(string modelPath, int threads, int parallel, int tokens, int rounds)
     {
         Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPath).Length / 1048576.0:F0} MiB), threads {threads}, PARALLEL {parallel}, {tokens} tokens per request");
@@ -26,9 +23,9 @@ static class MemoryConfigs
         foreach (var (name, env) in Configs)
         {
             using var served = new ServedLoop(modelPath, threads, parallel, env);
-            await served.GenerateAsync(Prompt, 8, 0); // the first request after start
+            await served.GenerateAsync(BenchModel.Prompt, 8, 0); // the first request after start
             var single = new List<double>();
-            for (var i = 0; i < rounds; i++) single.Add((await served.GenerateAsync(Prompt, tokens, i)).Timings.TokensPerSecond);
+            for (var i = 0; i < rounds; i++) single.Add((await served.GenerateAsync(BenchModel.Prompt, tokens, i)).Timings.TokensPerSecond);
             var four = await served.AggregateAsync(4, tokens);
             single.Sort();
             Console.WriteLine($"| {name} | {served.StartToReady.TotalMilliseconds:F0} | {served.PeakRssMb():F0} | {single[single.Count / 2]:F1} | {four:F1} |");

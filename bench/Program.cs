@@ -22,12 +22,12 @@ if (args.Contains("--soak") || args.Contains("--fuzz"))
 var threads = Arg("--threads", Environment.ProcessorCount);
 if (args.Contains("--chat"))
 {
-    await ChatTurns.RunAsync(BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench")), threads, Arg("--rounds", 3));
+    await ChatTurns.RunAsync(BenchModel.Ensure(), threads, Arg("--rounds", 3));
     return;
 }
 if (args.Contains("--long"))
 {
-    await LongText.RunAsync(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "models", "custom-gpt.gguf"), threads, Arg("--seeds", 10));
+    await LongText.RunAsync(CustomGpt.Tests.Shared.Repository.DefaultModel, threads, Arg("--seeds", 10));
     return;
 }
 var tokens = Arg("--tokens", 64);
@@ -35,13 +35,12 @@ var parallel = Arg("--parallel", 4);
 var rounds = Arg("--rounds", 7);
 if (args.Contains("--memory"))
 {
-    await MemoryConfigs.RunAsync(BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench")), threads, parallel, tokens, rounds);
+    await MemoryConfigs.RunAsync(BenchModel.Ensure(), threads, parallel, tokens, rounds);
     return;
 }
 var modelPath = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault()
-    ?? BenchModel.Ensure(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "artifacts", "bench"));
-// About 60 tokens in the synthetic vocabulary.
-const string prompt = "The quick brown fox jumps over the lazy dog while the small cat watches from a warm window and thinks about dinner";
+    ?? BenchModel.Ensure();
+const string prompt = BenchModel.Prompt;
 
 LlamaBackend.EnsureInitialized();
 Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPath).Length / 1e6:F0} MB), threads {threads}, {tokens} tokens per request, ModelApi PARALLEL {parallel}");
