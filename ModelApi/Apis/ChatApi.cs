@@ -11,8 +11,6 @@ namespace CustomGpt.ModelApi.Apis;
 /// </summary>
 public static class ChatApi
 {
-    const string HistoryField = "conversation_history";
-
     public static IEndpointRouteBuilder MapChatApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/chat", Chat)
@@ -26,9 +24,9 @@ public static class ChatApi
     {
         var (r, error) = await JsonBody.ReadAsync<ChatRequest>(http.Request);
         if (error is not null) return error;
-        if (string.IsNullOrEmpty(r!.UserPrompt)) return JsonBody.Invalid("user_prompt", "'user_prompt' is required: the user's next message.");
+        if (string.IsNullOrEmpty(r!.UserPrompt)) return JsonBody.Invalid(RequestFields.UserPrompt, "'user_prompt' is required: the user's next message.");
         var history = r.ConversationHistory ?? [];
-        if (ChatMessages.Check(HistoryField, [.. history.Select(t => (t?.Role, t?.Content))]) is { } invalid) return invalid;
+        if (ChatMessages.Check(RequestFields.ConversationHistory, [.. history.Select(t => (t?.Role, t?.Content))]) is { } invalid) return invalid;
 
         var stream = r.Stream ?? GenerationStart.WantsEventStream(http.Request);
         var messages = Messages(r, history, settings.DefaultSystemPrompt);
@@ -36,7 +34,7 @@ public static class ChatApi
         {
             var chat = ChatTemplate.Format(model, messages);
             var sampling = new GenerateRequest(r) { Stop = chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop };
-            return new PlanInput(sampling, chat, HistoryField);
+            return new PlanInput(sampling, chat, RequestFields.ConversationHistory);
         });
         if (job is null) return problem!;
 
