@@ -12,4 +12,10 @@ public sealed record ContextOptions
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
     /// <summary>llama.cpp's default is auto (on where the backend supports it, as the CPU does).</summary>
     public FlashAttention FlashAttention { get; init; } = FlashAttention.Auto;
+    /// <summary>
+    /// Keep the compute threads between decodes in a pool of their own, idle workers spinning this long
+    /// (0–100; llama.cpp's tools use 50) before they sleep. Null: llama.cpp's library default, which starts
+    /// and joins its threads for every decode.
+    /// </summary>
+    public int? ThreadPolling { get; init; }
 }

@@ -41,6 +41,7 @@ public sealed class LlamaContext : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Sequences, 256);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Threads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        if (options.ThreadPolling is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(options), $"Thread polling {options.ThreadPolling} is outside 0..100.");
         if (!Enum.IsDefined(options.KvCache)) throw new ArgumentOutOfRangeException(nameof(options), $"Unknown KV cache type {options.KvCache}.");
         if (!Enum.IsDefined(options.FlashAttention)) throw new ArgumentOutOfRangeException(nameof(options), $"Unknown flash attention setting {options.FlashAttention}.");
         // llama.cpp refuses a quantized V cache without flash attention: say so here, in words.
@@ -61,7 +62,25 @@ public sealed class LlamaContext : IDisposable
         p.type_k = p.type_v = (int)options.KvCache;
         p.flash_attn_type = (int)options.FlashAttention;
         p.no_perf = 1;
-        return Create(model, p);
+        var context = Create(model, p);
+        if (options.ThreadPolling is { } poll) context.KeepThreads(options.Threads, poll);
+        return context;
+    }
+
+    void KeepThreads(int threads, int poll)
+    {
+        try
+        {
+            var pool = ComputeThreads.Create(threads, poll);
+            handle.Own(pool);
+            using var c = Lease();
+            NativeMethods.llama_attach_threadpool(c.Ptr, pool, pool);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>A context with parameters set by the caller (the training context sets its own).</summary>

@@ -17,15 +17,20 @@ public sealed class ModelHandle() : SafeHandle(0, ownsHandle: true)
 public sealed class ContextHandle() : SafeHandle(0, ownsHandle: true)
 {
     ModelHandle? model;
+    nint threads;
 
     public override bool IsInvalid => handle == 0;
 
     /// <summary>Takes ownership of one reference the caller added on <paramref name="model"/>.</summary>
     internal static ContextHandle From(nint ptr, ModelHandle model) { var h = new ContextHandle { model = model }; h.SetHandle(ptr); return h; }
 
+    /// <summary>A thread pool attached to this context: freed after the context, which uses it until then.</summary>
+    internal void Own(nint threadPool) => threads = threadPool;
+
     protected override bool ReleaseHandle()
     {
         NativeMethods.llama_free(handle);
+        ComputeThreads.Free(threads);
         model?.DangerousRelease();
         return true;
     }

@@ -11,10 +11,20 @@ sealed class DirectLoop : IDisposable
     readonly LlamaContext context;
     readonly TokenBatch batch;
 
-    public DirectLoop(string modelPath, int threads, int sequences)
+    /// <summary>How hard llama-bench's and llama-cli's kept compute threads poll for work (ggml's default).</summary>
+    public const int LlamaBenchPolling = 50;
+
+    /// <summary>
+    /// Idle pool workers spin up to ~0.12 s after a decode at polling 50: a pause between runs keeps that out
+    /// of the next run, which may be in the other process.
+    /// </summary>
+    public static Task LetThreadsSettle() => Task.Delay(300);
+
+    /// <param name="threadPolling">Null: no pool of its own, ggml starts its threads for every decode.</param>
+    public DirectLoop(string modelPath, int threads, int sequences, int? threadPolling)
     {
         model = LlamaModel.Load(modelPath, new ModelLoadOptions { MapFile = false });
-        context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = sequences, Threads = threads, FlashAttention = FlashAttention.Off });
+        context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 2048, Sequences = sequences, Threads = threads, FlashAttention = FlashAttention.Off, ThreadPolling = threadPolling });
         batch = new TokenBatch(context.BatchSize);
         batch.Add(0, 0, 0, true); // warm-up, as ModelApi does at start
         context.Decode(batch);

@@ -1,5 +1,6 @@
 using CustomGpt.Bench;
 using CustomGpt.LlamaCpp;
+using static CustomGpt.Bench.Statistics;
 
 // Usage: dotnet run -c Release --project bench [-- --threads N --tokens N --parallel N --rounds N --model PATH --env KEY=VALUE]
 //        dotnet run -c Release --project bench -- --gateway [--requests N]   (what keys and limits add per request)
@@ -8,6 +9,7 @@ using CustomGpt.LlamaCpp;
 //        dotnet run -c Release --project bench -- --chat [--threads N] [--rounds N]     (6-turn chat TTFT, prompt cache on/off)
 //        dotnet run -c Release --project bench -- --long [--threads N] [--seeds N]      (real words past the context, default model)
 //        dotnet run -c Release --project bench -- --memory [--threads N] [--rounds N]   (peak RSS per loading / KV cache setting)
+//        dotnet run -c Release --project bench -- --two-loops [--poll-a N] [--poll-b N] (two direct loops: the noise floor, thread polling)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
@@ -38,6 +40,12 @@ if (args.Contains("--memory"))
     await MemoryConfigs.RunAsync(BenchModel.Ensure(), threads, parallel, tokens, rounds);
     return;
 }
+if (args.Contains("--two-loops"))
+{
+    // -1: no pool of its own (ggml starts its threads for every decode).
+    TwoLoops.Run(BenchModel.Ensure(), threads, parallel, tokens, rounds, Arg("--poll-a", 50), Arg("--poll-b", 50));
+    return;
+}
 var modelPath = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault()
     ?? BenchModel.Ensure();
 const string prompt = BenchModel.Prompt;
@@ -52,7 +60,8 @@ if (extraEnv.Length > 0) Console.WriteLine($"ModelApi environment: {string.Join(
 // No prompt cache: every run repeats the prompt, and the binding decodes all of it each time too.
 using var served = new ServedLoop(modelPath, threads, parallel, [("PROMPT_CACHE", "false"), .. extraEnv]);
 Console.WriteLine($"ModelApi start to /health ok      : {served.StartToReady.TotalMilliseconds,7:F0} ms");
-using var direct = new DirectLoop(modelPath, threads, parallel);
+// llama-bench's loop: the compute threads kept in a pool that polls at its default level.
+using var direct = new DirectLoop(modelPath, threads, parallel, DirectLoop.LlamaBenchPolling);
 // The first request after start, JSON and streamed: the first use of each path pays for compiling it.
 await served.GenerateAsync(prompt, 8, 0);
 await served.StreamAsync(prompt, 8, 0);
@@ -65,8 +74,10 @@ var streamedRuns = new List<Timings>();
 for (var i = 0; i < rounds; i++)
 {
     directRuns.Add(direct.Run(prompt, tokens));
+    await DirectLoop.LetThreadsSettle();
     servedRuns.Add(await served.GenerateAsync(prompt, tokens, i));
     streamedRuns.Add(await served.StreamAsync(prompt, tokens, i));
+    await DirectLoop.LetThreadsSettle();
 }
 var directGen = Median(directRuns.Select(r => r.Gen));
 var servedGen = Median(servedRuns.Select(r => r.Timings.TokensPerSecond));
@@ -93,10 +104,4 @@ int Arg(string name, int fallback)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
-}
-
-static double Median(IEnumerable<double> values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
 }

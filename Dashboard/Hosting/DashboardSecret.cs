@@ -37,7 +37,7 @@ public sealed class DashboardSecret
         var secret = config[Variable]?.Trim();
         if (string.IsNullOrEmpty(secret))
         {
-            if (config[RequiredVariable]?.Trim().ToLowerInvariant() is "true" or "1")
+            if (DashboardSettings.Flag(config, RequiredVariable))
                 throw new InvalidOperationException(
                     $"{Variable} is not set, and {RequiredVariable}=true says this Dashboard runs as several instances: each must protect " +
                     $"sign-ins and pages with the same key. Set one secret for all of them: {HowToSet}");

@@ -41,7 +41,8 @@ public sealed record DashboardSettings(int Port, string Host, ModelApiClientOpti
 
     static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    static bool Flag(IConfiguration config, string name) => config[name]?.Trim().ToLowerInvariant() switch
+    /// <summary>true/1 or false/0 (or unset); anything else stops the start, so a typo never turns a safety off.</summary>
+    internal static bool Flag(IConfiguration config, string name) => config[name]?.Trim().ToLowerInvariant() switch
     {
         null or "" or "false" or "0" => false,
         "true" or "1" => true,

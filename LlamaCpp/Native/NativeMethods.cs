@@ -43,6 +43,12 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Llama)] public static partial void llama_memory_seq_add(nint mem, int seqId, int p0, int p1, int delta);
     [LibraryImport(Llama)] [return: MarshalAs(UnmanagedType.U1)] public static partial bool llama_memory_can_shift(nint mem);
     [LibraryImport(Llama)] public static partial int llama_decode(nint ctx, LlamaBatch batch);
+    [LibraryImport(Llama)] public static partial void llama_attach_threadpool(nint ctx, nint threadpool, nint threadpoolBatch);
+
+    // ggml's own threads (ComputeThreads): the pool's functions live in the CPU backend variant ggml loaded.
+    [LibraryImport(Ggml, StringMarshalling = StringMarshalling.Utf8)] public static partial nint ggml_backend_reg_by_name(string name);
+    [LibraryImport(GgmlBase, StringMarshalling = StringMarshalling.Utf8)] public static partial nint ggml_backend_reg_get_proc_address(nint reg, string name);
+    [LibraryImport(GgmlBase)] public static partial void ggml_threadpool_params_init(GgmlThreadpoolParams* p, int nThreads);
 
     [LibraryImport(Llama)] public static partial LlamaBatch llama_batch_init(int nTokens, int embd, int nSeqMax);
     [LibraryImport(Llama)] public static partial void llama_batch_free(LlamaBatch batch);

@@ -145,3 +145,14 @@ internal struct GgmlOptOptimizerParams
     public float sgd_alpha;
     public float sgd_wd;
 }
+
+// ggml.h: struct ggml_threadpool_params (GGML_MAX_N_THREADS = 512 cpumask bytes first; 528 bytes in all).
+[StructLayout(LayoutKind.Explicit, Size = 528)]
+internal struct GgmlThreadpoolParams
+{
+    [FieldOffset(512)] public int n_threads;
+    [FieldOffset(516)] public int prio;
+    [FieldOffset(520)] public uint poll;
+    [FieldOffset(524)] public byte strict_cpu;
+    [FieldOffset(525)] public byte paused;
+}

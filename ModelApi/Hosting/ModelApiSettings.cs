@@ -37,6 +37,8 @@ public sealed record ModelApiSettings
     /// <summary>The largest num_chars a request may ask for.</summary>
     public int MaxChars { get; init; } = GenerationLimits.DefaultMaxChars;
     public int BatchSize { get; init; } = 512;
+    /// <summary>THREAD_POLL: llama.cpp's compute threads stay between decodes and spin this long (0–100) before they sleep.</summary>
+    public int ThreadPoll { get; init; } = 50;
     /// <summary>MODEL_MMAP, MODEL_REPACK: how the weights come into memory (README "Memory").</summary>
     public ModelLoadOptions Load { get; init; } = new();
     /// <summary>KV_CACHE_TYPE: f16 (default), q8_0 or q4_0.</summary>
@@ -98,7 +100,12 @@ public sealed record ModelApiSettings
         {
             var raw = config[key];
             if (string.IsNullOrWhiteSpace(raw)) return fallback;
-            if (bool.TryParse(raw.Trim(), out var value)) return value;
+            // As the Dashboard reads its flags: true/1 or false/0, so one value works for both parts.
+            switch (raw.Trim().ToLowerInvariant())
+            {
+                case "true" or "1": return true;
+                case "false" or "0": return false;
+            }
             errors.Add($"{key}='{raw}' must be true or false.");
             return fallback;
         }
@@ -118,11 +125,12 @@ public sealed record ModelApiSettings
             MaxQueue = Int("MAX_QUEUE", 64, 0, 100_000),
             MaxChars = Int("MAX_CHARS", GenerationLimits.DefaultMaxChars, 1, 1 << 20),
             BatchSize = Int("BATCH_SIZE", 512, 32, 8192),
+            ThreadPoll = Int("THREAD_POLL", 50, 0, 100),
             Load = new ModelLoadOptions { MapFile = Bool("MODEL_MMAP", DefaultMapFile), RepackWeights = Bool("MODEL_REPACK", true) },
             KvCache = kvCache,
             FlashAttention = ParseFlashAttention(config["FLASH_ATTENTION"], kvCache, errors),
-            LogPrompts = bool.TryParse(config["LOG_PROMPTS"], out var log) && log,
-            PromptCache = !bool.TryParse(config["PROMPT_CACHE"], out var promptCache) || promptCache,
+            LogPrompts = Bool("LOG_PROMPTS", false),
+            PromptCache = Bool("PROMPT_CACHE", true),
             DefaultSystemPrompt = config["DEFAULT_SYSTEM_PROMPT"] is { Length: > 0 } system ? system : null,
             ModelUrl = modelUrl,
             ModelObject = modelObject,
@@ -136,7 +144,7 @@ public sealed record ModelApiSettings
             DatabaseUrl = Secret(config["DATABASE_URL"]),
             KeysDb = config["KEYS_DB"] is { Length: > 0 } keysDb ? keysDb.Trim() : Path.Combine(AppContext.BaseDirectory, "data", "keys.db"),
             RateLimitRpm = string.IsNullOrWhiteSpace(config["RATE_LIMIT_RPM"]) ? null : Int("RATE_LIMIT_RPM", 0, 1, 1_000_000),
-            TrustForwardedFor = bool.TryParse(config["TRUST_FORWARDED_FOR"], out var forwarded) && forwarded,
+            TrustForwardedFor = Bool("TRUST_FORWARDED_FOR", false),
             JsonLogs = string.Equals(config["LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase),
             MaxBodyBytes = Int("MAX_BODY_BYTES", 1 << 20, 1024, int.MaxValue),
         };

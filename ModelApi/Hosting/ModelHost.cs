@@ -105,6 +105,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 BatchSize = settings.BatchSize,
                 KvCache = settings.KvCache,
                 FlashAttention = settings.FlashAttention,
+                ThreadPolling = settings.ThreadPoll,
             };
             return (model, new GenerationScheduler(model, options, settings.MaxQueue, logger, OnSchedulerCrash, settings.PromptCache));
         }

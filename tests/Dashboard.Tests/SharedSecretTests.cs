@@ -72,6 +72,7 @@ public partial class SharedSecretTests
     [Theory]
     [InlineData("DASHBOARD_SECRET", "only-31-characters-long-secret!", "DASHBOARD_SECRET is 31 characters long; it must have at least 32")]
     [InlineData("DASHBOARD_SECRET_REQUIRED", "true", "DASHBOARD_SECRET is not set, and DASHBOARD_SECRET_REQUIRED=true")]
+    [InlineData("DASHBOARD_SECRET_REQUIRED", "ture", "DASHBOARD_SECRET_REQUIRED='ture' must be true or false")] // a typo does not switch the check off
     [InlineData("GPT_API_TIMEOUT_SECONDS", "soon", "GPT_API_TIMEOUT_SECONDS='soon' must be a whole number of seconds from 1 to 3600")]
     public async Task A_setting_that_cannot_work_stops_the_start_with_exit_code_2_and_says_which(string name, string value, string message)
     {

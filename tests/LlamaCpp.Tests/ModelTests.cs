@@ -47,6 +47,16 @@ public class ModelTests(TinyModel tiny) : IClassFixture<TinyModel>
     }
 
     [Fact]
+    public void Compute_threads_kept_in_a_pool_give_the_same_tokens_as_threads_started_per_decode()
+    {
+        var perDecode = new ContextOptions { SequenceContextSize = 64, Threads = 2 };
+        var expected = Generate(tiny.Model, 5, perDecode);
+        Assert.Equal(expected, Generate(tiny.Model, 5, perDecode with { ThreadPolling = 0 }));
+        Assert.Equal(expected, Generate(tiny.Model, 5, perDecode with { ThreadPolling = 50 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LlamaContext.Create(tiny.Model, perDecode with { ThreadPolling = 101 }));
+    }
+
+    [Fact]
     public void Decoding_refuses_what_llama_cpp_would_abort_on()
     {
         using var context = LlamaContext.Create(tiny.Model, new ContextOptions { SequenceContextSize = 64, Threads = 1 });
@@ -93,9 +103,9 @@ public class ModelTests(TinyModel tiny) : IClassFixture<TinyModel>
 
     List<int> Generate(uint seed) => Generate(tiny.Model, seed);
 
-    static List<int> Generate(LlamaModel model, uint seed)
+    static List<int> Generate(LlamaModel model, uint seed, ContextOptions? options = null)
     {
-        using var context = LlamaContext.Create(model, new ContextOptions { SequenceContextSize = 64, Threads = 1 });
+        using var context = LlamaContext.Create(model, options ?? new ContextOptions { SequenceContextSize = 64, Threads = 1 });
         using var sampler = TokenSampler.Create(model, new SamplingOptions { Seed = seed, Temperature = 1.0f, TopK = 0, TopP = 1, MinP = 0 });
         using var batch = new TokenBatch(32);
         var prompt = model.Tokenize("the fox");

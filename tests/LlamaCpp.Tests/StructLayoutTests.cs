@@ -35,6 +35,20 @@ public class StructLayoutTests
         Assert.Equal(offset, (int)Marshal.OffsetOf(type, field));
 
     [Fact]
+    public unsafe void Ggml_fills_exactly_the_thread_pool_parameters_we_mirror()
+    {
+        LlamaBackend.EnsureInitialized();
+        Assert.Equal(528, Marshal.SizeOf<GgmlThreadpoolParams>());
+        var bytes = new byte[600];
+        Array.Fill(bytes, (byte)0xAB);
+        fixed (byte* p = bytes) NativeMethods.ggml_threadpool_params_init((GgmlThreadpoolParams*)p, 3);
+        var written = MemoryMarshal.Read<GgmlThreadpoolParams>(bytes);
+        Assert.Equal((3, 0, 50u, (byte)0, (byte)0), (written.n_threads, written.prio, written.poll, written.strict_cpu, written.paused));
+        Assert.All(bytes[..512], b => Assert.Equal(0, b)); // the CPU mask: none set
+        Assert.All(bytes[528..], b => Assert.Equal(0xAB, b)); // nothing past the struct's end
+    }
+
+    [Fact]
     public void Defaults_read_through_the_binding_are_the_documented_ones()
     {
         LlamaBackend.EnsureInitialized();

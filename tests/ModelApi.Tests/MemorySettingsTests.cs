@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace CustomGpt.ModelApi.Tests;
 
-/// <summary>MODEL_MMAP, MODEL_REPACK, KV_CACHE_TYPE and FLASH_ATTENTION: read, checked, and a server runs with each.</summary>
+/// <summary>MODEL_MMAP, MODEL_REPACK, KV_CACHE_TYPE, FLASH_ATTENTION and THREAD_POLL: read, checked, and a server runs with each.</summary>
 public class MemorySettingsTests
 {
     static ModelApiSettings Settings(params (string Key, string Value)[] values) =>
@@ -20,12 +20,21 @@ public class MemorySettingsTests
         // A quantized cache needs flash attention: unless told otherwise, llama.cpp decides (and turns it on).
         Assert.Equal(FlashAttention.Auto, Settings(("KV_CACHE_TYPE", "q8_0")).FlashAttention);
         Assert.Equal((true, false), (Settings(("MODEL_MMAP", "true"), ("MODEL_REPACK", "false")).Load is var l ? (l.MapFile, l.RepackWeights) : default));
+        // llama.cpp's tools keep their compute threads in a pool that polls at 50; so does the server.
+        Assert.Equal((50, 0), (settings.ThreadPoll, Settings(("THREAD_POLL", "0")).ThreadPoll));
+        // Flags read as the Dashboard reads its own: true/1, false/0.
+        Assert.Equal((true, false, true), (Settings(("LOG_PROMPTS", "1")).LogPrompts, Settings(("PROMPT_CACHE", "0")).PromptCache, Settings(("TRUST_FORWARDED_FOR", " TRUE ")).TrustForwardedFor));
     }
 
     [Theory]
     [InlineData("KV_CACHE_TYPE", "q5_1", "KV_CACHE_TYPE='q5_1' must be f16, q8_0 or q4_0")]
     [InlineData("FLASH_ATTENTION", "sometimes", "FLASH_ATTENTION='sometimes' must be on, off or auto")]
     [InlineData("MODEL_MMAP", "yes", "MODEL_MMAP='yes' must be true or false")]
+    [InlineData("THREAD_POLL", "101", "THREAD_POLL='101' must be a whole number from 0 to 100")]
+    // A typo must not silently keep the opposite: prompts in logs, or a cache the operator turned off.
+    [InlineData("LOG_PROMPTS", "ture", "LOG_PROMPTS='ture' must be true or false")]
+    [InlineData("PROMPT_CACHE", "off", "PROMPT_CACHE='off' must be true or false")]
+    [InlineData("TRUST_FORWARDED_FOR", "yes", "TRUST_FORWARDED_FOR='yes' must be true or false")]
     public void Unknown_values_are_refused_at_start_naming_the_setting(string key, string value, string message)
     {
         var e = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));
@@ -73,5 +82,20 @@ public class MemorySettingsTests
         var first = await server.Http.GenerateAsync(request);
         Assert.Equal(80, Api.CharCount(first.GeneratedText));
         Assert.Equal(first.GeneratedText, (await server.Http.GenerateAsync(request)).GeneratedText);
+    }
+
+    [Fact]
+    public async Task Kept_threads_that_sleep_at_once_or_poll_give_the_same_text()
+    {
+        var request = new { seed = 9, num_chars = 80, ignore_eos = true };
+        var texts = new List<string>();
+        foreach (var poll in new[] { "0", "50" })
+        {
+            using var server = await new ApiServer(TestModels.Tiny, settings: [("THREADS", "2"), ("THREAD_POLL", poll)]).ReadyAsync();
+            Assert.True(server.Host.Status.State == "ok", server.Host.Status.Error);
+            texts.Add((await server.Http.GenerateAsync(request)).GeneratedText);
+        }
+        Assert.Equal(80, Api.CharCount(texts[0]));
+        Assert.Equal(texts[0], texts[1]);
     }
 }
