@@ -22,6 +22,8 @@ static class ApiFailures
         {
             case HttpStatusCode.Forbidden when problemCode == ProblemCodes.MasterKeyRequired:
                 return Make(ApiFailureKind.Unauthorized, "Only the master key (MASTER_KEY) may manage keys.");
+            case HttpStatusCode.Forbidden when problemCode == ProblemCodes.ModelNotAllowed:
+                return Make(ApiFailureKind.Unauthorized, detail ?? "This key may not use the model this API serves.");
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                 return Make(ApiFailureKind.Unauthorized, hasApiKey
                     ? "The API key was not accepted: check GPT_API_KEY."

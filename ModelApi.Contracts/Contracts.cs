@@ -114,6 +114,8 @@ public static class ProblemCodes
     public const string KeyBlocked = "key_blocked";
     /// <summary>403: only the master key may call this route.</summary>
     public const string MasterKeyRequired = "master_key_required";
+    /// <summary>403: the key's "models" list does not name the model this service serves.</summary>
+    public const string ModelNotAllowed = "key_model_not_allowed";
     /// <summary>429: rpm_limit, tpm_limit or RATE_LIMIT_RPM reached for this minute (see Retry-After).</summary>
     public const string RateLimited = "rate_limited";
     /// <summary>429: the key's token_budget is spent.</summary>

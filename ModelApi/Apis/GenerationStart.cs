@@ -7,7 +7,7 @@ using CustomGpt.ModelApi.Hosting;
 namespace CustomGpt.ModelApi.Apis;
 
 /// <summary>What every generating route does before it formats a response: check the model is
-/// ready, plan the request (400 per field), and queue it (503 with Retry-After when full).
+/// ready and the caller's key may use it, plan the request (400 per field), and queue it (503 with Retry-After when full).
 /// Not static only so that the routes log under its name (ILogger&lt;GenerationStart&gt;).</summary>
 sealed class GenerationStart
 {
@@ -17,8 +17,9 @@ sealed class GenerationStart
         HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, PlanInput> request)
     {
         var status = host.Status;
-        if (status is not { State: HealthStatus.Ok, Model: { } model, Scheduler: { } scheduler }) return (null, ModelUnavailable.For(status, http));
+        if (status is not { State: HealthStatus.Ok, Model: { } model, Scheduler: { } scheduler, Info: { } info }) return (null, ModelUnavailable.For(status, http));
         if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
+        if (ModelAccess.Refusal(http, info.Name) is { } notAllowed) return (null, notAllowed);
 
         var input = request(model);
         var (plan, errors) = GenerationPlanner.Plan(input, model, new PlanLimits(scheduler.ContextSize, settings.MaxChars, scheduler.CanShift));

@@ -14,6 +14,7 @@ public static class TokenizeApi
             .Produces<TokenizeResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithName("Tokenize")
@@ -28,7 +29,8 @@ public static class TokenizeApi
         if (request!.Text is null) return JsonBody.Invalid("text", "'text' is required.");
         if (request.Text.Length > MaxTextLength) return JsonBody.Invalid("text", $"'text' may be at most {MaxTextLength} characters.");
         var status = host.Status;
-        if (status.Model is null) return ModelUnavailable.For(status, http);
+        if (status is not { Model: not null, Info: { } info }) return ModelUnavailable.For(status, http);
+        if (Gateway.ModelAccess.Refusal(http, info.Name) is { } notAllowed) return notAllowed;
         var tokens = status.Model.Tokenize(request.Text, addSpecial: false);
         return TypedResults.Ok(new TokenizeResponse(tokens, tokens.Length));
     }

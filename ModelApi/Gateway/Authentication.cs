@@ -75,7 +75,7 @@ public sealed class Authentication(RequestDelegate next, ModelApiSettings settin
         }
         var key = KeySecret.LooksLikeSecret(presented) ? await keys.FindAsync(presented) : null;
         if (key is null) return (null, Unauthorized(http, record, ProblemCodes.KeyUnknown, "The key is not valid: it is wrong or has been deleted."));
-        (record.KeyId, record.Caller) = (key.KeyId, key.DisplayName);
+        (record.KeyId, record.Caller, record.AllowedModels) = (key.KeyId, key.DisplayName, ModelAccess.AllowedBy(key));
         if (key.Blocked != 0) return (null, Unauthorized(http, record, ProblemCodes.KeyBlocked, $"The key {key.KeyId} is blocked."));
         if (key.IsExpired(DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
             return (null, Unauthorized(http, record, ProblemCodes.KeyExpired, $"The key {key.KeyId} expired at {DateTimeOffset.FromUnixTimeSeconds(key.Expires!.Value):u}."));

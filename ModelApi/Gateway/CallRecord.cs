@@ -15,6 +15,8 @@ public sealed class CallRecord(string requestId)
     /// <summary>How logs and /metrics name the caller: the key's alias or id, "master", or null (no key).</summary>
     public string? Caller { get; set; }
     public bool IsMaster { get; set; }
+    /// <summary>The models a virtual key may use ("models" when it was made), or null for any.</summary>
+    public IReadOnlyList<string>? AllowedModels { get; set; }
     /// <summary>The problem code when the gateway turned the request away ("rate_limited", "key_unknown", ...).</summary>
     public string? Rejection { get; set; }
     public GenerationJob? Job { get; private set; }

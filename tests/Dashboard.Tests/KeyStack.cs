@@ -19,9 +19,10 @@ public sealed class KeyStack : IAsyncLifetime
     }
 
     /// <summary>POST /key/generate with the master key, straight to ModelApi: the new secret.</summary>
-    public async Task<string> NewKeyAsync(string alias)
+    /// <param name="models">The models the key may use (null: any).</param>
+    public async Task<string> NewKeyAsync(string alias, string[]? models = null)
     {
-        using var response = await MasterCallAsync("key/generate", new { key_alias = alias });
+        using var response = await MasterCallAsync("key/generate", new { key_alias = alias, models });
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
 

@@ -53,6 +53,14 @@ public class VirtualKeyTests
         Assert.Equal("Only the master key (MASTER_KEY) may manage keys.", notMaster.Failure?.Message);
         Assert.Empty(keys.Refused); // 403: the key is fine, the route is not for it
 
+        // A key for other models: the API's own words, and the key is not taken for revoked.
+        var otherModels = await master.GenerateKeyAsync(new KeyGenerateRequest { Models = ["gpt-4o"] });
+        var otherKeys = new SignedInKey(otherModels.Value!.Key);
+        var notThisModel = await Clients.For(api.Address, keys: otherKeys).GenerateAsync(Clients.Request(1, 5));
+        Assert.Equal((ApiFailureKind.Unauthorized, 403, ProblemCodes.ModelNotAllowed), (notThisModel.Failure?.Kind, notThisModel.Failure?.StatusCode, notThisModel.Failure?.Code));
+        Assert.Contains("may use the models 'gpt-4o'; this service serves 'tiny'", notThisModel.Failure!.Message, StringComparison.Ordinal);
+        Assert.Empty(otherKeys.Refused);
+
         Assert.True((await master.UpdateKeyAsync(new KeyUpdateRequest { Key = made.Value.KeyName, Blocked = true })).Succeeded);
         var blocked = await fay.TokenizeAsync("a");
         Assert.Equal(ProblemCodes.KeyBlocked, blocked.Failure?.Code);

@@ -14,7 +14,7 @@ public abstract class KeyLifecycleTests
         using var server = await new ApiServer(TestModels.Tiny, settings: Storage()).ReadyAsync();
         var http = server.Http;
         using var made = await http.CallAsync(Keys.Master, "POST", "/key/generate",
-            """{"key_alias":"alice","duration":"1h","rpm_limit":100,"metadata":{"team":"docs"},"models":["custom-gpt"]}""");
+            """{"key_alias":"alice","duration":"1h","rpm_limit":100,"metadata":{"team":"docs"},"models":["tiny"]}""");
         var generated = await made.ProblemAsync();
         var secret = generated.GetProperty("key").GetString()!;
         var name = generated.GetProperty("key_name").GetString()!;

@@ -1,5 +1,6 @@
 using CustomGpt.LlamaCpp;
 using CustomGpt.ModelApi.Contracts;
+using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
 
@@ -14,7 +15,8 @@ public static class OpenAiApi
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         v1.MapGet("/models", Models).WithName("ListModels").WithSummary("The one model this service serves.");
         v1.MapPost("/completions", Completions).WithJsonBody<CompletionRequest>().Produces<CompletionResponse>()
             .ProducesValidationProblem().WithName("CreateCompletion").WithSummary("OpenAI-style text completion.");
@@ -27,7 +29,8 @@ public static class OpenAiApi
     {
         var status = host.Status;
         if (status.Info is not { } info) return ModelUnavailable.For(status, http);
-        return TypedResults.Ok(new ModelList("list", [new ModelEntry(info.Name, "model", Created(), "customgpt")]));
+        // A key limited to other models sees none here, as LiteLLM lists only what a key may use.
+        return TypedResults.Ok(new ModelList("list", ModelAccess.Allows(http, info.Name) ? [new ModelEntry(info.Name, "model", Created(), "customgpt")] : []));
     }
 
     static async Task<IResult> Completions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using CustomGpt.ModelApi.Apis;
+using CustomGpt.ModelApi.Contracts;
+
+namespace CustomGpt.ModelApi.Gateway;
+
+/// <summary>
+/// A virtual key made with "models" may use only those models, as in LiteLLM: an instance serving another
+/// model refuses it (several instances may share one key database and serve different models). Checked
+/// against the model that will answer, where the answer starts, so no route can pass unchecked.
+/// </summary>
+public static class ModelAccess
+{
+    /// <summary>LiteLLM's name for "every model", accepted in a key's list.</summary>
+    public const string AllModels = "all-proxy-models";
+
+    /// <summary>The key's list, or null when it may use any model (no list, an empty one, or <see cref="AllModels"/>).</summary>
+    public static IReadOnlyList<string>? AllowedBy(KeyRow key)
+    {
+        var models = key.Models is null ? null : JsonSerializer.Deserialize<string[]>(key.Models);
+        return models is null or { Length: 0 } || models.Contains(AllModels) ? null : models;
+    }
+
+    public static bool Allows(HttpContext http, string model) =>
+        CallRecord.Of(http)?.AllowedModels is not { } allowed || allowed.Contains(model);
+
+    /// <summary>403 naming what the key may use, or null when it may use <paramref name="model"/>.</summary>
+    public static IResult? Refusal(HttpContext http, string model)
+    {
+        if (Allows(http, model)) return null;
+        var record = CallRecord.Of(http)!;
+        record.Rejection = ProblemCodes.ModelNotAllowed;
+        return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.ModelNotAllowed, "Forbidden",
+            $"The key {record.KeyId} may use the models {string.Join(", ", record.AllowedModels!.Select(m => $"'{m}'"))}; this service serves '{model}'.");
+    }
+}
