@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace CustomGpt.ModelApi.Client;
 
 // The key routes (LiteLLM's): the master key manages keys; a virtual key may read its own /key/info.
@@ -16,9 +18,15 @@ public sealed partial class ModelApiClient
     public Task<ApiResult<KeyListResponse>> ListKeysAsync(CancellationToken ct = default) =>
         SendAsync<KeyListResponse>(() => new HttpRequestMessage(HttpMethod.Get, options.Route("key/list")), options.Timeout, ct);
 
-    /// <summary>POST /key/update: changes limits, alias or expiry, or blocks (<c>Blocked = true</c>) and unblocks.</summary>
-    public Task<ApiResult<KeyInfoResponse>> UpdateKeyAsync(KeyUpdateRequest request, CancellationToken ct = default) =>
-        SendAsync<KeyInfoResponse>(() => Post("key/update", request), options.Timeout, ct);
+    /// <summary>POST /key/update: changes limits, alias or expiry, takes them away (<see cref="KeyUpdateRequest.Remove"/>),
+    /// or blocks (<c>Blocked = true</c>) and unblocks.</summary>
+    public Task<ApiResult<KeyInfoResponse>> UpdateKeyAsync(KeyUpdateRequest request, CancellationToken ct = default)
+    {
+        // Nulls are left out of every other body; here a null is what takes a setting away.
+        var body = JsonSerializer.SerializeToNode(request, ModelApiJson.Options)!.AsObject();
+        foreach (var setting in request.Remove) body[KeySettingNames.Of(setting)] = null;
+        return SendAsync<KeyInfoResponse>(() => Post("key/update", body), options.Timeout, ct);
+    }
 
     /// <summary>POST /key/delete: the keys (secrets or key names) are refused from then on.</summary>
     public Task<ApiResult<KeyDeleteResponse>> DeleteKeysAsync(IReadOnlyList<string> keys, CancellationToken ct = default) =>

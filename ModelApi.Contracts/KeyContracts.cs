@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace CustomGpt.ModelApi.Contracts;
 
@@ -27,12 +28,24 @@ public sealed record KeyGenerateRequest : KeySettings;
 public sealed record KeyGenerateResponse(string Key, string KeyName, string? KeyAlias, DateTimeOffset? Expires,
     long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata);
 
-/// <summary>POST /key/update: the key (secret or key name) and the settings to change; absent fields stay as they are.</summary>
+/// <summary>POST /key/update: the key (secret or key name) and the settings to change; absent fields stay as they are,
+/// and a field sent as null is taken away (no limit, no expiry, any model), as LiteLLM reads it.</summary>
 public sealed record KeyUpdateRequest : KeySettings
 {
     public string? Key { get; init; }
     /// <summary>True refuses the key (401 key_blocked) until it is set back to false.</summary>
     public bool? Blocked { get; init; }
+    /// <summary>Settings to take away; the typed client sends each as a JSON null.</summary>
+    [JsonIgnore] public IReadOnlyList<KeySetting> Remove { get; init; } = [];
+}
+
+/// <summary>The settings of <see cref="KeySettings"/> that /key/update can take away.</summary>
+public enum KeySetting { KeyAlias, Duration, RpmLimit, TpmLimit, TokenBudget, Models, Metadata }
+
+public static class KeySettingNames
+{
+    /// <summary>The setting's name in JSON ("rpm_limit").</summary>
+    public static string Of(KeySetting setting) => JsonNamingPolicy.SnakeCaseLower.ConvertName(setting.ToString());
 }
 
 /// <summary>POST /key/delete: secrets or key names.</summary>

@@ -27,7 +27,8 @@ public static class KeyApi
         keys.MapGet("/list", List).Produces<KeyListResponse>()
             .WithName("ListKeys").WithSummary("Every key's settings and usage, without secrets.");
         keys.MapPost("/update", Update).WithJsonBody<KeyUpdateRequest>().Produces<KeyInfoResponse>().ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound).WithName("UpdateKey").WithSummary("Changes a key's alias, expiry or limits, or blocks and unblocks it.");
+            .ProducesProblem(StatusCodes.Status404NotFound).WithName("UpdateKey")
+            .WithSummary("Changes a key's alias, expiry, limits or models (null takes one away), or blocks and unblocks it.");
         keys.MapPost("/delete", Delete).WithJsonBody<KeyDeleteRequest>().Produces<KeyDeleteResponse>().ProducesValidationProblem()
             .WithName("DeleteKeys").WithSummary("Deletes keys (secrets or key names); they are refused from then on.");
         return app;
@@ -95,18 +96,21 @@ public static class KeyApi
 
     static async Task<IResult> Update(HttpContext http, KeyDatabase database, VerifiedKeys verified)
     {
+        http.Request.EnableBuffering(); // read twice: once typed, once for the fields sent as null
         var (r, error) = await JsonBody.ReadAsync<KeyUpdateRequest>(http.Request);
         if (error is not null) return error;
         if (string.IsNullOrEmpty(r!.Key)) return JsonBody.Invalid("key", "'key' (the secret or the key name) is required.");
         if (Invalid(r) is { } invalid) return invalid;
+        var removed = await NullFieldsAsync(http.Request);
+        bool Removes(KeySetting setting) => removed.Contains(KeySettingNames.Of(setting));
         if (await FindAsync(database, r.Key) is not { } row) return NotFound();
-        row.KeyAlias = r.KeyAlias ?? row.KeyAlias;
-        row.Expires = r.Duration is null ? row.Expires : ExpiresAt(r.Duration, DateTimeOffset.UtcNow);
-        row.RpmLimit = r.RpmLimit ?? row.RpmLimit;
-        row.TpmLimit = r.TpmLimit ?? row.TpmLimit;
-        row.TokenBudget = r.TokenBudget ?? row.TokenBudget;
-        row.Models = r.Models is null ? row.Models : Json(r.Models);
-        row.Metadata = r.Metadata is null ? row.Metadata : Json(r.Metadata);
+        row.KeyAlias = Removes(KeySetting.KeyAlias) ? null : r.KeyAlias ?? row.KeyAlias;
+        row.Expires = Removes(KeySetting.Duration) ? null : r.Duration is null ? row.Expires : ExpiresAt(r.Duration, DateTimeOffset.UtcNow);
+        row.RpmLimit = Removes(KeySetting.RpmLimit) ? null : r.RpmLimit ?? row.RpmLimit;
+        row.TpmLimit = Removes(KeySetting.TpmLimit) ? null : r.TpmLimit ?? row.TpmLimit;
+        row.TokenBudget = Removes(KeySetting.TokenBudget) ? null : r.TokenBudget ?? row.TokenBudget;
+        row.Models = Removes(KeySetting.Models) ? null : r.Models is null ? row.Models : Json(r.Models);
+        row.Metadata = Removes(KeySetting.Metadata) ? null : r.Metadata is null ? row.Metadata : Json(r.Metadata);
         row.Blocked = r.Blocked is { } blocked ? (blocked ? 1 : 0) : row.Blocked;
         await database.Store!.UpdateSettingsAsync(row);
         verified.Forget(row.KeyHash);
@@ -139,6 +143,14 @@ public static class KeyApi
         if (metadata is { } m && (m.ValueKind != JsonValueKind.Object || m.GetRawText().Length > MaxMetadataChars))
             errors["metadata"] = [$"'metadata' must be a JSON object of at most {MaxMetadataChars} characters."];
         return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The request is not valid.");
+    }
+
+    /// <summary>The fields the body sets to null: LiteLLM's way of taking a setting away.</summary>
+    static async Task<HashSet<string>> NullFieldsAsync(HttpRequest request)
+    {
+        request.Body.Position = 0;
+        using var body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+        return [.. body.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Null).Select(p => p.Name)];
     }
 
     static async Task<KeyRow?> FindAsync(KeyDatabase database, string key) =>

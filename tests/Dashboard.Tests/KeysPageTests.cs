@@ -46,6 +46,22 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         await Expect(erin.ById("signed-in-as")).ToContainTextAsync("erin");
         await erin.SettledAsync();
 
+        // Limits: set two, then take one away by emptying its box; the grid shows what ModelApi now holds.
+        var gpt = new CustomGptPage(operatorPage);
+        await Expect(row.GetByTestId("key-limits")).ToHaveTextAsync("none");
+        await row.GetByTestId("edit-limits-button").ClickAsync();
+        await gpt.SetNumberAsync("edit-rpm", 5);
+        await gpt.SetNumberAsync("edit-budget", 100000);
+        await operatorPage.GetByTestId("save-limits").ClickAsync();
+        await Expect(row.GetByTestId("key-limits")).ToHaveTextAsync("5 requests/min · 100,000 tokens in all");
+        await row.GetByTestId("edit-limits-button").ClickAsync();
+        await Expect(operatorPage.GetByTestId("edit-rpm").Locator("input")).ToHaveValueAsync("5");
+        await operatorPage.GetByTestId("edit-rpm").Locator("input").FillAsync("");
+        await operatorPage.GetByTestId("edit-rpm").Locator("input").PressAsync("Tab");
+        await operatorPage.GetByTestId("save-limits").ClickAsync();
+        await Expect(row.GetByTestId("key-limits")).ToHaveTextAsync("100,000 tokens in all");
+        await Expect(operatorPage.GetByTestId("edit-limits")).ToHaveCountAsync(0); // the dialog closed
+
         await row.GetByTestId("delete-key").ClickAsync();
         await operatorPage.Locator(".rz-dialog").GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete" }).ClickAsync(); // confirm
         await Expect(row).ToHaveCountAsync(0);

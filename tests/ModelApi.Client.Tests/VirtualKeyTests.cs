@@ -61,6 +61,8 @@ public class VirtualKeyTests
         Assert.Contains("may use the models 'gpt-4o'; this service serves 'tiny'", notThisModel.Failure!.Message, StringComparison.Ordinal);
         Assert.Empty(otherKeys.Refused);
 
+        var unlimited = await master.UpdateKeyAsync(new KeyUpdateRequest { Key = made.Value.KeyName, RpmLimit = 7, Remove = [KeySetting.TokenBudget] });
+        Assert.Equal((7L, (long?)null), (unlimited.Value?.Info.RpmLimit, unlimited.Value?.Info.TokenBudget));
         Assert.True((await master.UpdateKeyAsync(new KeyUpdateRequest { Key = made.Value.KeyName, Blocked = true })).Succeeded);
         var blocked = await fay.TokenizeAsync("a");
         Assert.Equal(ProblemCodes.KeyBlocked, blocked.Failure?.Code);

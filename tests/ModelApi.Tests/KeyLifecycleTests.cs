@@ -45,6 +45,15 @@ public abstract class KeyLifecycleTests
         using var updated = await http.CallAsync(Keys.Master, "POST", "/key/update", $$"""{"key":"{{name}}","key_alias":"alice-2","tpm_limit":5000}""");
         Assert.Equal("alice-2", (await updated.ProblemAsync()).GetProperty("info").GetProperty("key_alias").GetString());
         Assert.Equal(5000, (await http.InfoAsync(name)).GetProperty("tpm_limit").GetInt64());
+        // null takes a setting away (LiteLLM's way); absent ones stay.
+        using var removed = await http.CallAsync(Keys.Master, "POST", "/key/update", $$"""{"key":"{{name}}","tpm_limit":null,"key_alias":null,"models":null}""");
+        Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        var afterRemoval = await http.InfoAsync(name);
+        Assert.False(afterRemoval.TryGetProperty("tpm_limit", out _));
+        Assert.False(afterRemoval.TryGetProperty("key_alias", out _));
+        Assert.False(afterRemoval.TryGetProperty("models", out _));
+        Assert.Equal(100, afterRemoval.GetProperty("rpm_limit").GetInt64());
+        Assert.Equal("docs", afterRemoval.GetProperty("metadata").GetProperty("team").GetString());
 
         await http.CallAsync(Keys.Master, "POST", "/key/update", $$"""{"key":"{{name}}","blocked":true}""");
         using var blocked = await http.GenerateWithAsync(secret);
