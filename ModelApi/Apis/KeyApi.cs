@@ -164,7 +164,7 @@ public static class KeyApi
 
     static KeyInfo InfoOf(KeyRow k) => new(k.KeyId, k.KeyAlias, DateTimeOffset.FromUnixTimeSeconds(k.Created), Time(k.Expires), k.Blocked != 0,
         k.RpmLimit, k.TpmLimit, k.TokenBudget,
-        k.Models is null ? null : JsonSerializer.Deserialize<string[]>(k.Models),
+        k.ModelNames,
         k.Metadata is null ? null : JsonSerializer.Deserialize<JsonElement>(k.Metadata),
         new KeyUsage(k.Requests, k.PromptTokens, k.CompletionTokens, k.SpendTokens, Time(k.LastUsed)));
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace CustomGpt.ModelApi.Gateway;
 
 /// <summary>One virtual key as stored: its settings and its usage. Times are Unix seconds (UTC).
@@ -17,6 +19,8 @@ public sealed class KeyRow
     public long? TokenBudget { get; set; }
     /// <summary>JSON array of model names, as given.</summary>
     public string? Models { get; set; }
+    /// <summary><see cref="Models"/> read back as names.</summary>
+    public string[]? ModelNames => Models is null ? null : JsonSerializer.Deserialize<string[]>(Models);
     /// <summary>JSON object, as given.</summary>
     public string? Metadata { get; set; }
     public long Requests { get; set; }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CustomGpt.ModelApi.Apis;
 using CustomGpt.ModelApi.Contracts;
 
@@ -17,7 +16,7 @@ public static class ModelAccess
     /// <summary>The key's list, or null when it may use any model (no list, an empty one, or <see cref="AllModels"/>).</summary>
     public static IReadOnlyList<string>? AllowedBy(KeyRow key)
     {
-        var models = key.Models is null ? null : JsonSerializer.Deserialize<string[]>(key.Models);
+        var models = key.ModelNames;
         return models is null or { Length: 0 } || models.Contains(AllModels) ? null : models;
     }
 
