@@ -7,8 +7,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class ApiTimeoutTests(Browser browser)
 {
-    static ApiTimeoutTests() => SetDefaultExpectTimeout(60_000);
-
     [Fact]
     public async Task An_api_that_never_answers_is_given_up_after_GPT_API_TIMEOUT_SECONDS()
     {

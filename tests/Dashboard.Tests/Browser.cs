@@ -13,6 +13,8 @@ public sealed class Browser : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Every browser test shares this browser: one hang guard for all their Expect calls on a busy machine.
+        Microsoft.Playwright.Assertions.SetDefaultExpectTimeout(60_000);
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: apt-get install -y chromium");
         playwright = await Playwright.CreateAsync();

@@ -7,12 +7,10 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class ChatDefaultModelTests(Browser browser)
 {
-    static ChatDefaultModelTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task The_page_notes_the_missing_chat_template_and_works_at_laptop_and_phone_width()
     {
-        var model = Path.Combine(Repository.Root, "models", "custom-gpt.gguf");
+        var model = Repository.DefaultModel;
         using var api = await new ModelApiProcess(model).ReadyAsync();
         using var dashboard = new DashboardProcess(api.Address);
 

@@ -6,8 +6,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class ChatPageTests(Browser browser, ChatStack stack) : IClassFixture<ChatStack>
 {
-    static ChatPageTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task Two_turns_stream_in_and_the_second_decodes_only_what_the_prompt_cache_does_not_hold()
     {

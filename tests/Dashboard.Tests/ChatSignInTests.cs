@@ -6,8 +6,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class ChatSignInTests(Browser browser, KeyStack stack) : IClassFixture<KeyStack>
 {
-    static ChatSignInTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task Chat_needs_sign_in_answers_with_the_persons_key_and_sign_out_forgets_the_conversation()
     {

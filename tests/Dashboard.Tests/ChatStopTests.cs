@@ -7,8 +7,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class ChatStopTests(Browser browser, Stack stack) : IClassFixture<Stack>
 {
-    static ChatStopTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task Stop_during_a_long_reply_stops_it_on_the_server_and_Send_comes_back()
     {

@@ -5,8 +5,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class ConnectionProblemTests(Browser browser)
 {
-    static ConnectionProblemTests() => SetDefaultExpectTimeout(60_000);
-
     [Fact]
     public async Task A_wrong_key_shows_unauthorized_and_a_stopped_api_shows_unreachable()
     {

@@ -6,12 +6,10 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class DefaultModelPageTests(Browser browser)
 {
-    static DefaultModelPageTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task The_default_model_writes_scripture_like_text_on_the_page()
     {
-        var model = Path.Combine(Repository.Root, "models", "custom-gpt.gguf");
+        var model = Repository.DefaultModel;
         using var api = await new ModelApiProcess(model).ReadyAsync();
         using var dashboard = new DashboardProcess(api.Address);
         var page = new CustomGptPage(await browser.OpenAsync(dashboard.Address));

@@ -8,8 +8,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Stack>
 {
-    static GenerateTextTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task Test_Connection_shows_ready_with_the_model_and_the_api_in_use()
     {

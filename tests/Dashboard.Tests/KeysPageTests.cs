@@ -6,8 +6,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyStack>
 {
-    static KeysPageTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task A_created_key_is_shown_once_signs_in_and_generates_its_usage_appears_and_block_and_delete_take_effect()
     {

@@ -7,8 +7,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class ServerLimitTests(Browser browser)
 {
-    static ServerLimitTests() => SetDefaultExpectTimeout(60_000);
-
     [Fact]
     public async Task The_number_of_characters_is_bounded_by_the_servers_max_chars_and_may_outgrow_its_context()
     {

@@ -11,8 +11,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class SeveralInstancesTests(Browser browser, SeveralDashboardsStack stack, ITestOutputHelper output) : IClassFixture<SeveralDashboardsStack>
 {
-    static SeveralInstancesTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task Sign_in_Test_Connection_Generate_and_Stop_work_when_each_request_may_reach_either_instance()
     {

@@ -6,8 +6,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeyStack>
 {
-    static SignInTests() => SetDefaultExpectTimeout(60_000); // hang guard on a busy machine
-
     [Fact]
     public async Task A_wrong_key_is_refused_a_valid_key_signs_in_and_its_secret_never_reaches_the_browser_and_sign_out_forgets_it()
     {

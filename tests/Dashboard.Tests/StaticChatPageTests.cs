@@ -10,8 +10,6 @@ namespace CustomGpt.Dashboard.Tests;
 [Collection(BrowserCollection.Name)]
 public class StaticChatPageTests(Browser browser)
 {
-    static StaticChatPageTests() => SetDefaultExpectTimeout(60_000);
-
     [Fact]
     public async Task The_page_chats_across_origins_when_allowed_and_says_so_when_not()
     {

@@ -2,6 +2,7 @@ using CustomGpt.ModelApi.Hosting;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +16,11 @@ public sealed class ApiServer : WebApplicationFactory<Program>
 {
     readonly Dictionary<string, string?> settings;
     readonly IModelSource? source;
+
+    /// <summary>The settings ModelApi reads from these environment variables (and nothing else), as it does at start.</summary>
+    public static ModelApiSettings ReadSettings(params (string Key, string Value)[] values) =>
+        ModelApiSettings.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build());
 
     public ApiServer(string modelPath, IModelSource? source = null, params (string Key, string Value)[] settings)
     {

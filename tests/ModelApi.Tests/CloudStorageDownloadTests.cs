@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Configuration;
 
 namespace CustomGpt.ModelApi.Tests;
 
@@ -221,8 +220,7 @@ public sealed class CloudStorageDownloadTests : IAsyncLifetime
     [InlineData("STORAGE_EMULATOR_HOST", "storage.example.com:9000", "STORAGE_EMULATOR_HOST='storage.example.com:9000' must be host:port on this machine")]
     public void Bad_Cloud_Storage_settings_are_refused_at_start_naming_the_setting(string key, string value, string message)
     {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
-        var e = Assert.Throws<InvalidOperationException>(() => ModelApiSettings.FromConfiguration(config));
+        var e = Assert.Throws<InvalidOperationException>(() => ApiServer.ReadSettings((key, value)));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
@@ -232,11 +230,7 @@ public sealed class CloudStorageDownloadTests : IAsyncLifetime
     [InlineData("https://storage.example.com/prefix/", "https://storage.example.com/prefix/")]
     public void The_emulator_address_is_taken_as_Google_libraries_take_it(string value, string endpoint)
     {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["MODEL_URL"] = "gs://my-models/a/b.gguf", ["STORAGE_EMULATOR_HOST"] = value,
-        }).Build();
-        var settings = ModelApiSettings.FromConfiguration(config);
+        var settings = ApiServer.ReadSettings(("MODEL_URL", "gs://my-models/a/b.gguf"), ("STORAGE_EMULATOR_HOST", value));
         Assert.Equal(endpoint, settings.StorageEndpoint.AbsoluteUri);
         Assert.Equal("metadata.google.internal", settings.MetadataHost);
         Assert.Equal(new Uri(endpoint + "storage/v1/b/my-models/o/a%2Fb.gguf?alt=media"), settings.ModelObject!.MediaUrl(settings.StorageEndpoint));

@@ -1,15 +1,23 @@
 using CustomGpt.LlamaCpp;
 using CustomGpt.ModelApi.Hosting;
-using Microsoft.Extensions.Configuration;
 
 namespace CustomGpt.ModelApi.Tests;
 
 /// <summary>MODEL_MMAP, MODEL_REPACK, KV_CACHE_TYPE, FLASH_ATTENTION and THREAD_POLL: read, checked, and a server runs with each.</summary>
 public class MemorySettingsTests
 {
-    static ModelApiSettings Settings(params (string Key, string Value)[] values) =>
-        ModelApiSettings.FromConfiguration(new ConfigurationBuilder()
-            .AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build());
+    static ModelApiSettings Settings(params (string Key, string Value)[] values) => ApiServer.ReadSettings(values);
+
+    /// <summary>The same seed twice on one server: the same 80 characters. Returns them.</summary>
+    static async Task<string> SameTextTwiceAsync(ApiServer server)
+    {
+        Assert.True(server.Host.Status.State == "ok", server.Host.Status.Error);
+        var request = new { seed = 9, num_chars = 80, ignore_eos = true };
+        var first = await server.Http.GenerateAsync(request);
+        Assert.Equal(80, Api.CharCount(first.GeneratedText));
+        Assert.Equal(first.GeneratedText, (await server.Http.GenerateAsync(request)).GeneratedText);
+        return first.GeneratedText;
+    }
 
     [Fact]
     public void The_defaults_read_the_weights_repack_them_and_keep_an_f16_cache_without_flash_attention()
@@ -64,11 +72,7 @@ public class MemorySettingsTests
         LlamaCpp.Gguf.LlamaModelWriter.WriteRandom(path, LlamaCpp.Gguf.ModelShape.Tiny with { Heads = 2, KvHeads = 2 },
             LlamaCpp.Gguf.Vocabulary.FromCharacters(TestModels.Alphabet), "heads32", seed: 3);
         using var server = await new ApiServer(path, settings: ("KV_CACHE_TYPE", "q8_0")).ReadyAsync();
-        Assert.True(server.Host.Status.State == "ok", server.Host.Status.Error);
-        var request = new { seed = 9, num_chars = 80, ignore_eos = true };
-        var first = await server.Http.GenerateAsync(request);
-        Assert.Equal(80, Api.CharCount(first.GeneratedText));
-        Assert.Equal(first.GeneratedText, (await server.Http.GenerateAsync(request)).GeneratedText);
+        await SameTextTwiceAsync(server);
     }
 
     [Theory]
@@ -77,25 +81,18 @@ public class MemorySettingsTests
     public async Task A_server_with_the_setting_generates_the_same_text_for_the_same_seed(string key, string value)
     {
         using var server = await new ApiServer(TestModels.Tiny, settings: (key, value)).ReadyAsync();
-        Assert.True(server.Host.Status.State == "ok", server.Host.Status.Error);
-        var request = new { seed = 9, num_chars = 80, ignore_eos = true };
-        var first = await server.Http.GenerateAsync(request);
-        Assert.Equal(80, Api.CharCount(first.GeneratedText));
-        Assert.Equal(first.GeneratedText, (await server.Http.GenerateAsync(request)).GeneratedText);
+        await SameTextTwiceAsync(server);
     }
 
     [Fact]
     public async Task Kept_threads_that_sleep_at_once_or_poll_give_the_same_text()
     {
-        var request = new { seed = 9, num_chars = 80, ignore_eos = true };
         var texts = new List<string>();
         foreach (var poll in new[] { "0", "50" })
         {
             using var server = await new ApiServer(TestModels.Tiny, settings: [("THREADS", "2"), ("THREAD_POLL", poll)]).ReadyAsync();
-            Assert.True(server.Host.Status.State == "ok", server.Host.Status.Error);
-            texts.Add((await server.Http.GenerateAsync(request)).GeneratedText);
+            texts.Add(await SameTextTwiceAsync(server));
         }
-        Assert.Equal(80, Api.CharCount(texts[0]));
         Assert.Equal(texts[0], texts[1]);
     }
 }
