@@ -31,7 +31,11 @@ sealed class DirectLoop : IDisposable
         context.ClearSequence(0);
     }
 
-    public (double PromptTokensPerSecond, double TokensPerSecond) Run(string prompt, int tokens)
+    /// <summary>The prompt as this loop's model tokenizes it.</summary>
+    public int[] Tokenize(string prompt) => model.Tokenize(prompt);
+
+    /// <param name="generated">If given, receives the tokens drawn (for comparing engines' output).</param>
+    public (double PromptTokensPerSecond, double TokensPerSecond) Run(string prompt, int tokens, List<int>? generated = null)
     {
         using var sampler = TokenSampler.Create(model, new SamplingOptions { Seed = 1, Temperature = 0, IgnoreEos = true });
         var promptTokens = model.Tokenize(prompt);
@@ -41,6 +45,7 @@ sealed class DirectLoop : IDisposable
         context.Decode(batch);
         var token = sampler.Sample(context, batch.Count - 1);
         var promptSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        generated?.Add(token);
 
         var genStart = Stopwatch.GetTimestamp();
         for (var i = 0; i < tokens - 1; i++)
@@ -49,6 +54,7 @@ sealed class DirectLoop : IDisposable
             batch.Add(token, promptTokens.Length + i, 0, true);
             context.Decode(batch);
             token = sampler.Sample(context, 0);
+            generated?.Add(token);
         }
         var genSeconds = Stopwatch.GetElapsedTime(genStart).TotalSeconds;
         context.ClearSequence(0);

@@ -10,6 +10,7 @@ using static CustomGpt.Bench.Statistics;
 //        dotnet run -c Release --project bench -- --long [--threads N] [--seeds N]      (real words past the context, default model)
 //        dotnet run -c Release --project bench -- --memory [--threads N] [--rounds N]   (peak RSS per loading / KV cache setting)
 //        dotnet run -c Release --project bench -- --two-loops [--poll-a N] [--poll-b N] (two direct loops: the noise floor, thread polling)
+//        dotnet run -c Release --project bench -- --llamasharp [--threads N] [--tokens N] [--rounds N]  (the binding and LLamaSharp, each in its own process)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
@@ -22,6 +23,16 @@ if (args.Contains("--soak") || args.Contains("--fuzz"))
     return;
 }
 var threads = Arg("--threads", Environment.ProcessorCount);
+if (args.Contains(BindingWorker.Flag))
+{
+    BindingWorker.Run(args.SkipWhile(a => a != "--model").Skip(1).First(), threads);
+    return;
+}
+if (args.Contains("--llamasharp"))
+{
+    LlamaSharpSideBySide.Run(BenchModel.Ensure(), threads, Arg("--tokens", 128), Arg("--rounds", 8));
+    return;
+}
 if (args.Contains("--chat"))
 {
     await ChatTurns.RunAsync(BenchModel.Ensure(), threads, Arg("--rounds", 3));
