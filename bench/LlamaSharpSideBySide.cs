@@ -13,11 +13,13 @@ namespace CustomGpt.Bench;
 /// </summary>
 static class LlamaSharpSideBySide
 {
-    public static void Run(string modelPath, int threads, int tokens, int rounds)
+    /// <param name="busy">Threads of this process that spin through the rounds: a machine busy with other work, alike for both.</param>
+    public static void Run(string modelPath, int threads, int tokens, int rounds, int busy)
     {
         var llamaSharpDll = typeof(LlamaSharpSideBySide).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "LlamaSharpRun").Value!;
-        Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPath).Length / 1048576.0:F0} MiB), {threads} threads, greedy, {tokens} tokens, {rounds} rounds A-B / B-A, {Environment.ProcessorCount} cores");
+        if (!File.Exists(llamaSharpDll)) throw new FileNotFoundException($"{llamaSharpDll} is missing: build the bench in this configuration (dotnet run -c Release --project bench builds both).");
+        Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPath).Length / 1048576.0:F0} MiB), {threads} threads, greedy, {tokens} tokens, {rounds} rounds A-B / B-A, {Environment.ProcessorCount} cores{(busy > 0 ? $", {busy} busy thread(s) of other work" : "")}");
         Console.WriteLine($"load average before: {LoadAverage()}");
         var machineBefore = MachineCpu.Read();
         using var a = new EngineProcess(typeof(LlamaSharpSideBySide).Assembly.Location, BindingWorker.Flag, "--model", modelPath, "--threads", Invariant(threads));
@@ -30,6 +32,7 @@ static class LlamaSharpSideBySide
         var runsB = new List<SideBySideRun>();
         var ours = a.CpuTime + b.CpuTime;
         var machine = MachineCpu.Read();
+        using var load = new BusyThreads(busy);
         for (var i = 0; i < rounds; i++)
         {
             foreach (var (engine, runs) in i % 2 == 0 ? new[] { (a, runsA), (b, runsB) } : [(b, runsB), (a, runsA)])
@@ -38,6 +41,7 @@ static class LlamaSharpSideBySide
                 runs.Add(engine.Run(tokens));
             }
         }
+        load.Dispose();
         var machineAfter = MachineCpu.Read();
         var othersShare = machine.OthersShare(machineAfter, a.CpuTime + b.CpuTime - ours);
 
@@ -54,7 +58,7 @@ static class LlamaSharpSideBySide
         Console.WriteLine($"| LLamaSharp / binding | {Median(runsB.Select(r => r.PromptTokensPerSecond)) / Median(runsA.Select(r => r.PromptTokensPerSecond)):F2} | {Median(runsB.Select(r => r.TokensPerSecond)) / Median(runsA.Select(r => r.TokensPerSecond)):F2} (per round: median {Median(ratios):F2}, {ratios.Min():F2}–{ratios.Max():F2}) |");
         Console.WriteLine();
         Console.WriteLine(SameTokens(runsA, runsB));
-        Console.WriteLine($"load average after: {LoadAverage()}; other processes used {othersShare * 100:F0} % of the machine's CPU time during the {rounds} rounds");
+        Console.WriteLine($"load average after: {LoadAverage()}; {(busy > 0 ? "the busy threads and " : "")}other processes used {othersShare * 100:F0} % of the machine's CPU time during the {rounds} rounds");
     }
 
     static void Describe(EngineInfo info)

@@ -10,7 +10,7 @@ using static CustomGpt.Bench.Statistics;
 //        dotnet run -c Release --project bench -- --long [--threads N] [--seeds N]      (real words past the context, default model)
 //        dotnet run -c Release --project bench -- --memory [--threads N] [--rounds N]   (peak RSS per loading / KV cache setting)
 //        dotnet run -c Release --project bench -- --two-loops [--poll-a N] [--poll-b N] (two direct loops: the noise floor, thread polling)
-//        dotnet run -c Release --project bench -- --llamasharp [--threads N] [--tokens N] [--rounds N]  (the binding and LLamaSharp, each in its own process)
+//        dotnet run -c Release --project bench -- --llamasharp [--threads N] [--tokens N] [--rounds N] [--busy N]  (the binding and LLamaSharp, each in its own process; --busy: N spinning threads of other work)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
@@ -30,7 +30,7 @@ if (args.Contains(BindingWorker.Flag))
 }
 if (args.Contains("--llamasharp"))
 {
-    LlamaSharpSideBySide.Run(BenchModel.Ensure(), threads, Arg("--tokens", 128), Arg("--rounds", 8));
+    LlamaSharpSideBySide.Run(BenchModel.Ensure(), threads, Arg("--tokens", 128), Arg("--rounds", 8), Arg("--busy", 0));
     return;
 }
 if (args.Contains("--chat"))
