@@ -53,15 +53,15 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         await operatorPage.GetByTestId("save-limits").ClickAsync();
         await Expect(row.GetByTestId("key-limits")).ToHaveTextAsync("5 requests/min · 100,000 tokens in all");
         await row.GetByTestId("edit-limits-button").ClickAsync();
-        await Expect(operatorPage.GetByTestId("edit-rpm").Locator("input")).ToHaveValueAsync("5");
-        await operatorPage.GetByTestId("edit-rpm").Locator("input").FillAsync("");
-        await operatorPage.GetByTestId("edit-rpm").Locator("input").PressAsync("Tab");
+        await Expect(operatorPage.GetByTestId("edit-rpm")).ToHaveValueAsync("5");
+        await operatorPage.GetByTestId("edit-rpm").FillAsync("");
+        await operatorPage.GetByTestId("edit-rpm").PressAsync("Tab");
         await operatorPage.GetByTestId("save-limits").ClickAsync();
         await Expect(row.GetByTestId("key-limits")).ToHaveTextAsync("100,000 tokens in all");
         await Expect(operatorPage.GetByTestId("edit-limits")).ToHaveCountAsync(0); // the dialog closed
 
         await row.GetByTestId("delete-key").ClickAsync();
-        await operatorPage.Locator(".rz-dialog").GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete" }).ClickAsync(); // confirm
+        await operatorPage.GetByRole(Microsoft.Playwright.AriaRole.Dialog).GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete" }).ClickAsync(); // confirm
         await Expect(row).ToHaveCountAsync(0);
         await erin.GenerateButton.ClickAsync();
         await Expect(erin.Page.GetByTestId("signin-notice")).ToContainTextAsync("ModelApi does not know this key");
