@@ -34,6 +34,7 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         await operatorPage.GetByTestId("refresh-keys").ClickAsync();
         await Expect(row.GetByTestId("key-tokens")).Not.ToHaveTextAsync("0");
         await Expect(operatorPage.GetByTestId("tokens-chart")).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(operatorPage, "keys.png", toDocs: false);
 
         await row.GetByTestId("block-key").ClickAsync();
         await Expect(row.GetByTestId("unblock-key")).ToBeVisibleAsync();
