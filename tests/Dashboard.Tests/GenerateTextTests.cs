@@ -149,6 +149,12 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         Assert.True(sidebar.Y >= generate.Y, "connection and parameters come after the prompt on a phone");
         Assert.True(sidebar.Width <= 390 && prompt.Width <= 390);
         await Screenshots.SaveAsync(page.Page, "dashboard-phone.png", toDocs: false);
+
+        // The navigation is folded into the app bar's menu on a phone.
+        await Expect(page.ById("nav-chat")).Not.ToBeInViewportAsync();
+        await page.ById("nav-toggle").ClickAsync();
+        await page.ById("nav-chat").ClickAsync();
+        await Expect(page.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/chat$"));
         await page.Page.Context.CloseAsync();
     }
 
