@@ -69,4 +69,21 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         await operatorPage.Context.CloseAsync();
         await erin.Page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task At_phone_width_the_keys_page_fits_the_screen()
+    {
+        await stack.NewKeyAsync("a-key-with-a-rather-long-alias-for-a-phone");
+        var page = await browser.NewPageAsync(stack.Dashboard.Address, width: 390, height: 844);
+        await page.GotoAsync(new Uri(stack.Dashboard.Address, "keys").ToString());
+        await SignInPage.SubmitAsync(page, KeyStack.Master);
+        await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
+        await Expect(page.GetByTestId("key-row").First).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("create-key")).ToBeInViewportAsync();
+
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px");
+        await Screenshots.SaveAsync(page, "keys-phone.png", toDocs: false);
+        await page.Context.CloseAsync();
+    }
 }
