@@ -1,9 +1,8 @@
-using CustomGpt.Dashboard.BlazorScript;
 using CustomGpt.Dashboard.Components;
 using CustomGpt.Dashboard.Hosting;
 using CustomGpt.Dashboard.SignIn;
 using CustomGpt.ModelApi.Client;
-using Radzen;
+using MudBlazor.Services;
 
 // Content root = the app's folder, not the working directory: wwwroot is found wherever it is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -28,11 +27,11 @@ if (ListenCheck.Refusal(settings, urls) is { } refusal)
     Console.Error.WriteLine(refusal);
     return 2;
 }
-// Serves Radzen's _content/ files from the build output in any environment (a no-op after publish).
+// Serves MudBlazor's _content/ and the framework's _framework/ files from the build output in any environment (a no-op after publish).
 builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddRadzenComponents();
+builder.Services.AddMudServices();
 builder.Services.AddModelApiClient(settings.Api);
 builder.Services.AddDashboardSignIn(settings);
 builder.Services.AddDashboardDataProtection(secret);
@@ -44,7 +43,6 @@ if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createSc
 app.UseDashboardSignIn(settings);
 app.UseAntiforgery();
 
-app.MapBlazorScript();
 app.MapStaticAssets();
 app.MapDashboardHealth();
 app.MapSignOut();

@@ -21,6 +21,7 @@ public static class SignInServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<Door>();
         services.AddSingleton<IAuthorizationHandler, DoorHandler>();
+        services.AddSingleton<KeyRefusal>();
         services.AddScoped<IApiKeyProvider, SignedInKey>();
         services.AddScoped<SignInCheck>();
         services.AddScoped<KeysAccess>();

@@ -72,3 +72,7 @@ document.addEventListener("submit", function (e) {
     try { sessionStorage.removeItem("customGpt.chat"); } catch (err) { /* storage blocked */ }
   }
 });
+// Light or dark, as chosen with the app bar's toggle: a cookie, so the server renders the first paint in it too.
+window.customGpt.rememberTheme = function (choice) {
+  document.cookie = "customgpt.theme=" + encodeURIComponent(choice) + "; path=/; max-age=31536000; samesite=lax";
+};

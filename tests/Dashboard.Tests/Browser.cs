@@ -28,9 +28,9 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>A fresh page (own context: own circuit, own clipboard permission), at a laptop size unless told.</summary>
-    public async Task<IPage> OpenAsync(Uri address, int width = 1280, int height = 900)
+    public async Task<IPage> OpenAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
     {
-        var page = await NewPageAsync(address, width, height);
+        var page = await NewPageAsync(address, width, height, colorScheme);
         await page.GotoAsync(address.ToString());
         // Clicks before the interactive circuit is up are lost: wait for the page to say it is live.
         await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
@@ -38,9 +38,10 @@ public sealed class Browser : IAsyncLifetime
     }
 
     /// <summary>A blank page in a fresh context (own cookies, own circuit), allowed to use the clipboard of <paramref name="address"/>.</summary>
-    public async Task<IPage> NewPageAsync(Uri address, int width = 1280, int height = 900)
+    /// <remarks><paramref name="colorScheme"/> is the system's light/dark setting the page sees.</remarks>
+    public async Task<IPage> NewPageAsync(Uri address, int width = 1280, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
     {
-        var context = await Chromium.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        var context = await Chromium.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, ColorScheme = colorScheme });
         await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = address.GetLeftPart(UriPartial.Authority) });
         context.SetDefaultTimeout(60_000); // a hang guard for a busy machine, not a timing assertion
         return await context.NewPageAsync();

@@ -23,6 +23,9 @@ public class ChatDefaultModelTests(Browser browser)
         await Expect(chat.Replies).ToHaveCountAsync(2);
         Assert.True(await chat.SidewaysOverflowAsync() <= 0);
         await Screenshots.SaveAsync(chat.Page, "chat.png", toDocs: true);
+        await chat.ById("theme-toggle").ClickAsync(); // the same conversation in dark mode
+        await Expect(chat.Page.Locator("[data-theme]")).ToHaveAttributeAsync("data-theme", "dark");
+        await Screenshots.SaveAsync(chat.Page, "chat-dark.png", toDocs: true);
         await chat.Page.Context.CloseAsync();
 
         var phone = await ChatPage.OpenAsync(browser, dashboard.Address, width: 390, height: 844);
@@ -34,7 +37,7 @@ public class ChatDefaultModelTests(Browser browser)
         var overflow = await phone.SidewaysOverflowAsync();
         Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px");
         var input = await phone.Input.BoundingBoxAsync();
-        var settings = await phone.Page.Locator("aside.sidebar").BoundingBoxAsync();
+        var settings = await phone.ById("sidebar").BoundingBoxAsync();
         var reply = await phone.LastReply.BoundingBoxAsync();
         Assert.NotNull(input);
         Assert.NotNull(settings);

@@ -10,7 +10,7 @@ public class ChatPageTests(Browser browser, ChatStack stack) : IClassFixture<Cha
     public async Task Two_turns_stream_in_and_the_second_decodes_only_what_the_prompt_cache_does_not_hold()
     {
         var chat = await ChatPage.OpenAsync(browser, stack.Dashboard.Address);
-        await Expect(chat.ById("nav-chat")).ToHaveClassAsync("active");
+        await Expect(chat.ById("nav-chat")).ToHaveAttributeAsync("aria-current", "page");
         await chat.UseFixedSeedAsync(5);
         await chat.SetNumberAsync("max-tokens", 24);
 
@@ -47,7 +47,7 @@ public class ChatPageTests(Browser browser, ChatStack stack) : IClassFixture<Cha
         var turns = await chat.StoredTurnsAsync();
         Assert.Equal(["user", "assistant", "user", "assistant"], turns.Select(t => t.Role));
         await second.GetByTestId("copy-reply").ClickAsync();
-        await Expect(second.GetByTestId("copy-note")).ToHaveTextAsync("Copied.");
+        await Expect(chat.Notice("Copied.")).ToBeVisibleAsync();
         Assert.Equal(turns[3].Text, await chat.Page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await chat.Page.Context.CloseAsync();
     }
@@ -71,7 +71,7 @@ public class ChatPageTests(Browser browser, ChatStack stack) : IClassFixture<Cha
         await Expect(chat.LastReply.GetByTestId("reply-text")).ToHaveTextAsync(text ?? "");
         Assert.Equal(tokens, await ChatPage.StatAsync(chat.LastReply, "tokens"));
         await Expect(chat.ById("system-prompt")).ToHaveValueAsync("be brief");
-        await Expect(chat.ById("max-tokens").Locator("input")).ToHaveValueAsync("16");
+        await Expect(chat.ById("max-tokens")).ToHaveValueAsync("16");
 
         await chat.ById("clear").ClickAsync();
         await Expect(chat.Replies).ToHaveCountAsync(0);

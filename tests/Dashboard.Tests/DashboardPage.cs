@@ -11,10 +11,13 @@ public abstract class DashboardPage(IPage page)
 
     public ILocator ById(string testId) => page.GetByTestId(testId);
 
-    /// <summary>Types into a Radzen numeric box and leaves it (the value is taken on change).</summary>
+    /// <summary>A transient notice (a MudBlazor snackbar), found by its words.</summary>
+    public ILocator Notice(string text) => page.GetByText(text, new() { Exact = true });
+
+    /// <summary>Types into a numeric box (MudNumericField: the test id is on its input) and leaves it (the value is taken on change).</summary>
     public async Task SetNumberAsync(string testId, double value)
     {
-        var input = ById(testId).Locator("input");
+        var input = ById(testId);
         await input.FillAsync(value.ToString(CultureInfo.InvariantCulture));
         await input.PressAsync("Tab");
         await Expect(input).ToHaveValueAsync(value.ToString(CultureInfo.InvariantCulture));
@@ -22,8 +25,8 @@ public abstract class DashboardPage(IPage page)
 
     public async Task UseFixedSeedAsync(long seed)
     {
-        if (await ById("seed").Locator("input").IsDisabledAsync()) await ById("random-seed").ClickAsync();
-        await Expect(ById("seed").Locator("input")).ToBeEnabledAsync();
+        await ById("random-seed").UncheckAsync(); // the switch (role=switch) off: a seed of our own
+        await Expect(ById("seed")).ToBeEnabledAsync();
         await SetNumberAsync("seed", seed);
     }
 }

@@ -26,6 +26,9 @@ public class DefaultModelPageTests(Browser browser)
         Assert.True(KnownWords.Share(text, cutOff: true) >= 0.6, $"too few real words in: {text}");
 
         await Screenshots.SaveAsync(page.Page, "dashboard.png", toDocs: true);
+        await page.ById("theme-toggle").ClickAsync(); // the same page in dark mode
+        await Expect(page.Page.Locator("[data-theme]")).ToHaveAttributeAsync("data-theme", "dark");
+        await Screenshots.SaveAsync(page.Page, "dashboard-dark.png", toDocs: true);
         await page.Page.Context.CloseAsync();
     }
 }

@@ -79,7 +79,7 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         await Expect(page.ById("speed-chart")).ToBeVisibleAsync();
         await page.SetNumberAsync("seed", 99);
         await page.ById("restore-1").ClickAsync();
-        await Expect(page.ById("seed").Locator("input")).ToHaveValueAsync("1234");
+        await Expect(page.ById("seed")).ToHaveValueAsync("1234");
         await page.Page.Context.CloseAsync();
     }
 
@@ -89,7 +89,7 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         var page = await ReadyToGenerateAsync();
         var text = await page.GenerateAsync();
         await page.ById("copy").ClickAsync();
-        await Expect(page.ById("copy-note")).ToHaveTextAsync("Copied 120 characters.");
+        await Expect(page.Notice("Copied 120 characters.")).ToBeVisibleAsync();
         Assert.Equal(text, await page.Page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await page.Page.Context.CloseAsync();
     }
@@ -140,7 +140,7 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         var overflow = await page.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
         var prompt = await page.ById("prompt").BoundingBoxAsync();
         var generate = await page.GenerateButton.BoundingBoxAsync();
-        var sidebar = await page.Page.Locator("aside.sidebar").BoundingBoxAsync();
+        var sidebar = await page.ById("sidebar").BoundingBoxAsync();
         Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px");
         Assert.NotNull(prompt);
         Assert.NotNull(generate);
@@ -149,6 +149,12 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         Assert.True(sidebar.Y >= generate.Y, "connection and parameters come after the prompt on a phone");
         Assert.True(sidebar.Width <= 390 && prompt.Width <= 390);
         await Screenshots.SaveAsync(page.Page, "dashboard-phone.png", toDocs: false);
+
+        // The navigation is folded into the app bar's menu on a phone.
+        await Expect(page.ById("nav-chat")).Not.ToBeInViewportAsync();
+        await page.ById("nav-toggle").ClickAsync();
+        await page.ById("nav-chat").ClickAsync();
+        await Expect(page.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/chat$"));
         await page.Page.Context.CloseAsync();
     }
 
@@ -163,5 +169,14 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
         Assert.Equal("ok", health.GetProperty("status").GetString());
         Assert.True(script.IsSuccessStatusCode);
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+
+        // The page names the .NET 10 pipeline's fingerprinted copies (MapStaticAssets; cached for good once published).
+        var page = await http.GetStringAsync("/");
+        var fingerprinted = System.Text.RegularExpressions.Regex.Match(page, @"_framework/blazor\.web\.[a-z0-9]+\.js").Value;
+        Assert.NotEqual("", fingerprinted);
+        using var cached = await http.GetAsync(fingerprinted);
+        Assert.True(cached.IsSuccessStatusCode);
+        Assert.NotNull(cached.Headers.ETag);
+        Assert.Contains("_content/MudBlazor/MudBlazor.min.", page);
     }
 }

@@ -34,6 +34,7 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         await operatorPage.GetByTestId("refresh-keys").ClickAsync();
         await Expect(row.GetByTestId("key-tokens")).Not.ToHaveTextAsync("0");
         await Expect(operatorPage.GetByTestId("tokens-chart")).ToBeVisibleAsync();
+        await Screenshots.SaveAsync(operatorPage, "keys.png", toDocs: false);
 
         await row.GetByTestId("block-key").ClickAsync();
         await Expect(row.GetByTestId("unblock-key")).ToBeVisibleAsync();
@@ -53,19 +54,36 @@ public class KeysPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyS
         await operatorPage.GetByTestId("save-limits").ClickAsync();
         await Expect(row.GetByTestId("key-limits")).ToHaveTextAsync("5 requests/min · 100,000 tokens in all");
         await row.GetByTestId("edit-limits-button").ClickAsync();
-        await Expect(operatorPage.GetByTestId("edit-rpm").Locator("input")).ToHaveValueAsync("5");
-        await operatorPage.GetByTestId("edit-rpm").Locator("input").FillAsync("");
-        await operatorPage.GetByTestId("edit-rpm").Locator("input").PressAsync("Tab");
+        await Expect(operatorPage.GetByTestId("edit-rpm")).ToHaveValueAsync("5");
+        await operatorPage.GetByTestId("edit-rpm").FillAsync("");
+        await operatorPage.GetByTestId("edit-rpm").PressAsync("Tab");
         await operatorPage.GetByTestId("save-limits").ClickAsync();
         await Expect(row.GetByTestId("key-limits")).ToHaveTextAsync("100,000 tokens in all");
         await Expect(operatorPage.GetByTestId("edit-limits")).ToHaveCountAsync(0); // the dialog closed
 
         await row.GetByTestId("delete-key").ClickAsync();
-        await operatorPage.Locator(".rz-dialog").GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete" }).ClickAsync(); // confirm
+        await operatorPage.GetByRole(Microsoft.Playwright.AriaRole.Dialog).GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Delete" }).ClickAsync(); // confirm
         await Expect(row).ToHaveCountAsync(0);
         await erin.GenerateButton.ClickAsync();
         await Expect(erin.Page.GetByTestId("signin-notice")).ToContainTextAsync("ModelApi does not know this key");
         await operatorPage.Context.CloseAsync();
         await erin.Page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task At_phone_width_the_keys_page_fits_the_screen()
+    {
+        await stack.NewKeyAsync("a-key-with-a-rather-long-alias-for-a-phone");
+        var page = await browser.NewPageAsync(stack.Dashboard.Address, width: 390, height: 844);
+        await page.GotoAsync(new Uri(stack.Dashboard.Address, "keys").ToString());
+        await SignInPage.SubmitAsync(page, KeyStack.Master);
+        await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
+        await Expect(page.GetByTestId("key-row").First).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("create-key")).ToBeInViewportAsync();
+
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the page scrolls sideways by {overflow}px");
+        await Screenshots.SaveAsync(page, "keys-phone.png", toDocs: false);
+        await page.Context.CloseAsync();
     }
 }

@@ -19,7 +19,7 @@ public class ServerLimitTests(Browser browser)
         await Expect(page.ById("num-chars-hint")).ToContainTextAsync("context of 256 tokens");
 
         // Above the server's limit the box takes the server's number.
-        var input = page.ById("num-chars").Locator("input");
+        var input = page.ById("num-chars");
         await input.FillAsync("5000");
         await input.PressAsync("Tab");
         await Expect(input).ToHaveValueAsync("700");

@@ -19,6 +19,7 @@ public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeySta
         await SignInPage.SubmitAsync(page, await stack.NewKeyAsync("for-another-model", models: ["gpt-4o"]));
         await Expect(page.GetByTestId("signin-error")).ToContainTextAsync("This key may not use the model this ModelApi serves");
         Assert.DoesNotContain(secret, await page.ContentAsync()); // what was typed is not echoed back
+        await Screenshots.SaveAsync(page, "signin.png", toDocs: false);
 
         await SignInPage.SubmitAsync(page, secret);
         var gpt = new CustomGptPage(page);
@@ -64,5 +65,34 @@ public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeySta
         await alicePage.GenerateAsync(); // alice goes on
         await alicePage.Page.Context.CloseAsync();
         await bobPage.Page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_link_neither_signs_anyone_out_nor_shows_a_notice_and_signing_out_takes_a_post_with_the_form_token()
+    {
+        var gpt = await browser.SignInAsync(stack.Dashboard.Address, await stack.NewKeyAsync("erik"));
+        var page = gpt.Page;
+        await Expect(gpt.ById("signed-in-as")).ToContainTextAsync("erik");
+
+        // What a link on another site could make the browser open: the notice and the session come from the server's own state.
+        foreach (var link in new[] { "signin?refused=key_blocked", "signin?refusal=key_blocked", "signin?refusal=" + new string('A', 120) })
+        {
+            await page.GotoAsync(new Uri(stack.Dashboard.Address, link).ToString());
+            await Expect(page.GetByTestId("signin-page")).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("signin-notice")).ToHaveCountAsync(0);
+        }
+        // A GET of the sign-out address, and a POST without the form's antiforgery token, both leave the session alone.
+        var get = await page.APIRequest.GetAsync(new Uri(stack.Dashboard.Address, "signout").ToString(), new() { MaxRedirects = 0 });
+        var post = await page.APIRequest.PostAsync(new Uri(stack.Dashboard.Address, "signout").ToString(), new() { MaxRedirects = 0 });
+        Assert.NotEqual(302, get.Status);
+        Assert.Equal(400, post.Status);
+
+        await page.GotoAsync(stack.Dashboard.Address.ToString());
+        await Expect(gpt.ById("signed-in-as")).ToContainTextAsync("erik"); // still signed in
+        await gpt.ById("signout").ClickAsync(); // the page's own form: a POST with the token
+        await Expect(page.GetByTestId("signin-notice")).ToContainTextAsync("You signed out");
+        await page.GotoAsync(stack.Dashboard.Address.ToString());
+        await Expect(page.GetByTestId("signin-page")).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
     }
 }

@@ -134,7 +134,7 @@ public sealed class DashboardImageTests(DashboardImage image) : IClassFixture<Da
         using var http = new HttpClient { BaseAddress = dashboard.Address };
         using var health = await http.GetAsync(new Uri(checkPath.TrimStart('/'), UriKind.Relative));
         Assert.True(health.StatusCode == HttpStatusCode.OK, $"GET {checkPath}: {(int)health.StatusCode}\n{dashboard.Output}");
-        // The Blazor script comes from a NuGet runtime pack at build time: the image must serve it.
+        // The Blazor script is a static web asset of the framework (.NET 10 pipeline): the published image must serve it.
         using var script = await http.GetAsync(new Uri("_framework/blazor.web.js", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
         Assert.Contains("Blazor", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);

@@ -8,7 +8,7 @@ public sealed class ChatSettings : ISeedAndTemperature
     public const int MinMaxTokens = 1, MaxMaxTokens = 16384;
 
     /// <summary>Empty: the server's DEFAULT_SYSTEM_PROMPT, if it has one.</summary>
-    public string SystemPrompt { get; set; } = "";
+    public string SystemPrompt { get; set => field = value ?? ""; } = ""; // an emptied text field gives null
     public bool RandomSeed { get; set; } = true;
     public long Seed { get; set; } = 42;
     public double Temperature { get; set; } = GenerationLimits.DefaultTemperature;

@@ -21,7 +21,7 @@ public sealed class GenerationParameters : ISeedAndTemperature
     public int TopK { get; set; } = GenerationLimits.DefaultTopK;
     public double TopP { get; set; } = GenerationLimits.DefaultTopP;
     /// <summary>One stop sequence per line; \n and \t stand for a newline and a tab.</summary>
-    public string StopSequences { get; set; } = "";
+    public string StopSequences { get; set => field = value ?? ""; } = ""; // an emptied text field gives null
     /// <summary>"Always fill the length": the API's <c>ignore_eos</c> (the text runs to the full number of
     /// characters, end-of-text is ignored).</summary>
     public bool FillLength { get; set; } = true;
