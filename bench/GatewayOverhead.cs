@@ -90,7 +90,7 @@ static class GatewayOverhead
     static void Report(string what, double[] sorted, double[]? baseline)
     {
         double P(double[] s, double q) => s[Math.Min(s.Length - 1, (int)(q * s.Length))];
-        var line = $"{what,-26}: p50 {P(sorted, 0.5),6:F3} ms   p99 {P(sorted, 0.99),6:F3} ms";
+        var line = $"{what,-30}: p50 {P(sorted, 0.5),6:F3} ms   p99 {P(sorted, 0.99),6:F3} ms";
         if (baseline is not null) line += $"   added: p50 {P(sorted, 0.5) - P(baseline, 0.5),6:F3} ms   p99 {P(sorted, 0.99) - P(baseline, 0.99),6:F3} ms";
         Console.WriteLine(line);
     }
