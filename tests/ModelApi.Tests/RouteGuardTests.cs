@@ -2,6 +2,9 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
+using CustomGpt.ModelApi.Gateway;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -67,4 +70,28 @@ public class RouteGuardTests
         (from endpoint in server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
          from method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]
          select (method, "/" + Regex.Replace(endpoint.RoutePattern.RawText!.TrimStart('/'), "{[^}]+}", "x"))).ToList();
+}
+
+/// <summary>A route added later, mapped without a word about authorization, in a host wired like ModelApi's gateway.</summary>
+public class NewRouteTests
+{
+    [Fact]
+    public async Task A_route_mapped_without_a_policy_needs_a_key()
+    {
+        var settings = ApiServer.ReadSettings(("API_KEY", Keys.Single), ("MODEL_PATH", "unused.gguf"));
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddSingleton(settings);
+        builder.AddGateway(settings);
+        await using var app = builder.Build();
+        app.UseGatewayAuthentication();
+        app.MapGet("/brand-new", () => "hello");
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        using var anonymous = await http.CallAsync(null, "GET", "/brand-new");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(ProblemCodes.KeyMissing, await anonymous.CodeAsync());
+        Assert.Equal("hello", await (await http.CallAsync(Keys.Single, "GET", "/brand-new")).Content.ReadAsStringAsync());
+        await app.StopAsync();
+    }
 }
