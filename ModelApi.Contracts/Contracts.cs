@@ -116,10 +116,14 @@ public static class ProblemCodes
     public const string MasterKeyRequired = "master_key_required";
     /// <summary>403: the key's "models" list does not name the model this service serves.</summary>
     public const string ModelNotAllowed = "key_model_not_allowed";
-    /// <summary>429: rpm_limit, tpm_limit or RATE_LIMIT_RPM reached for this minute (see Retry-After).</summary>
+    /// <summary>429: rpm_limit or RATE_LIMIT_RPM reached for this minute (see Retry-After).</summary>
     public const string RateLimited = "rate_limited";
-    /// <summary>429: the key's token_budget is spent.</summary>
+    /// <summary>429: the key's tpm_limit has no room this minute for what the request may use (see Retry-After).</summary>
+    public const string TpmExceeded = "tpm_exceeded";
+    /// <summary>429: the key's token_budget has no room left for what the request may use.</summary>
     public const string BudgetExceeded = "budget_exceeded";
+    /// <summary>429: too many wrong keys from this client address this minute (see Retry-After); every key is refused until then.</summary>
+    public const string TooManyFailedKeys = "too_many_failed_keys";
     /// <summary>413: the request body is larger than MAX_BODY_BYTES.</summary>
     public const string BodyTooLarge = "body_too_large";
 }

@@ -53,15 +53,29 @@ public sealed record KeyDeleteRequest(IReadOnlyList<string>? Keys);
 
 public sealed record KeyDeleteResponse(IReadOnlyList<string> DeletedKeys);
 
-/// <summary>What a key has used. spend_tokens = prompt_tokens + completion_tokens.</summary>
-public sealed record KeyUsage(long Requests, long PromptTokens, long CompletionTokens, long SpendTokens, DateTimeOffset? LastUsed);
+/// <summary>What a key has used. spend_tokens = prompt_tokens + completion_tokens; reserved_tokens is held by requests
+/// still running (what they may use at most), counted against token_budget until they end.</summary>
+public sealed record KeyUsage(long Requests, long PromptTokens, long CompletionTokens, long SpendTokens, DateTimeOffset? LastUsed,
+    long ReservedTokens = 0);
 
 /// <summary>A key's settings and usage; never its secret.</summary>
 public sealed record KeyInfo(string KeyName, string? KeyAlias, DateTimeOffset Created, DateTimeOffset? Expires, bool Blocked,
     long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata, KeyUsage Usage);
 
-/// <summary>GET /key/info?key=...</summary>
-public sealed record KeyInfoResponse(string Key, KeyInfo Info);
+/// <summary>GET /key/info?key=..., or without a key: about the calling key, whatever it is. <see cref="Role"/> is one of
+/// <see cref="KeyRoles"/>; <see cref="Key"/> and <see cref="Info"/> are set for a virtual key only.</summary>
+public sealed record KeyInfoResponse(string? Key, KeyInfo? Info, string Role = KeyRoles.VirtualKey);
+
+/// <summary>What a caller's key is: the master key (MASTER_KEY), a virtual key, the single API_KEY, or no key at all
+/// (an open server); "metrics" is METRICS_TOKEN, which reads /metrics only.</summary>
+public static class KeyRoles
+{
+    public const string Master = "master";
+    public const string VirtualKey = "virtual_key";
+    public const string ApiKey = "api_key";
+    public const string Open = "open";
+    public const string Metrics = "metrics";
+}
 
 /// <summary>GET /key/list</summary>
 public sealed record KeyListResponse(IReadOnlyList<KeyInfo> Keys);

@@ -6,7 +6,17 @@ using CustomGpt.ModelApi.Hosting;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-var settings = ModelApiSettings.FromConfiguration(builder.Configuration);
+ModelApiSettings settings;
+try
+{
+    settings = ModelApiSettings.FromConfiguration(builder.Configuration);
+}
+catch (InvalidSettingsException e)
+{
+    // Exit code 2: a setting is wrong (the message names it), as opposed to a crash.
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
 
 // PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
 if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -37,6 +47,7 @@ app.MapKeyApi();
 app.MapOpenApi(); // /openapi/v1.json
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

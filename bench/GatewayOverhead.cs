@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 using CustomGpt.Tests.Shared;
 
@@ -8,8 +9,9 @@ namespace CustomGpt.Bench;
 
 /// <summary>
 /// What authentication and limits add to a request: the same cheap route (GET /v1/models) timed on
-/// an open ModelApi and with a virtual key that has rpm, tpm and budget limits (key lookup, one
-/// admission upsert, one usage charge), with SQLite and with PostgreSQL on loopback.
+/// an open ModelApi and with a virtual key that has rpm, tpm and budget limits (key lookup, the failed-key
+/// check, one admission upsert, one usage settlement), with SQLite and with PostgreSQL on loopback; then what a
+/// generating request adds on top: its reservation before the work and its settlement, timed on the store itself.
 /// </summary>
 static class GatewayOverhead
 {
@@ -31,6 +33,28 @@ static class GatewayOverhead
         using var postgres = new PostgresServer();
         using (var pg = new ServedLoop(model, 1, 1, ("MASTER_KEY", Master), ("DATABASE_URL", postgres.CreateDatabase())))
             Report("virtual key, PostgreSQL", await TimeAsync(pg.Http, await KeyAsync(pg.Http), requests), openTimes);
+
+        var reserveDb = Path.Combine(Directory.CreateTempSubdirectory("customgpt-bench-").FullName, "keys.db");
+        Report("reserve + settle, SQLite", await ReserveAndSettleAsync(new SqliteKeyStore(reserveDb), requests), baseline: null);
+        using var pgStore = new PostgresKeyStore(DatabaseUrl.ToConnectionString(postgres.CreateDatabase()));
+        Report("reserve + settle, PostgreSQL", await ReserveAndSettleAsync(pgStore, requests), baseline: null);
+    }
+
+    /// <summary>Milliseconds per reservation (tpm and budget) plus its settlement, sorted: what a generating request adds to the route above.</summary>
+    static async Task<double[]> ReserveAndSettleAsync(KeyStore store, int requests)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        await store.MigrateAsync(now, CancellationToken.None);
+        await store.InsertAsync(new KeyRow { KeyId = "sk-bench", KeyHash = "bench", Created = now, TpmLimit = long.MaxValue / 4, TokenBudget = long.MaxValue / 4 });
+        var times = new List<double>(requests);
+        for (var i = 0; i < requests + requests / 10; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var (reservation, _) = await store.ReserveAsync("sk-bench", long.MaxValue / 4, long.MaxValue / 4, 210, now);
+            await store.SettleAsync("sk-bench", 10, 150, 160, reservation, now);
+            if (i >= requests / 10) times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        return [.. times.Order()];
     }
 
     static async Task<string> KeyAsync(HttpClient http)
@@ -66,7 +90,7 @@ static class GatewayOverhead
     static void Report(string what, double[] sorted, double[]? baseline)
     {
         double P(double[] s, double q) => s[Math.Min(s.Length - 1, (int)(q * s.Length))];
-        var line = $"{what,-26}: p50 {P(sorted, 0.5),6:F3} ms   p99 {P(sorted, 0.99),6:F3} ms";
+        var line = $"{what,-30}: p50 {P(sorted, 0.5),6:F3} ms   p99 {P(sorted, 0.99),6:F3} ms";
         if (baseline is not null) line += $"   added: p50 {P(sorted, 0.5) - P(baseline, 0.5),6:F3} ms   p99 {P(sorted, 0.99) - P(baseline, 0.99),6:F3} ms";
         Console.WriteLine(line);
     }

@@ -30,7 +30,7 @@ public static class ChatApi
 
         var stream = r.Stream ?? GenerationStart.WantsEventStream(http.Request);
         var messages = Messages(r, history, settings.DefaultSystemPrompt);
-        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
+        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream, model =>
         {
             var chat = ChatTemplate.Format(model, messages);
             var sampling = new GenerateRequest(r) { Stop = chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop };

@@ -35,7 +35,7 @@ public static class GenerateApi
         var (request, error) = await JsonBody.ReadAsync<GenerateRequest>(http.Request);
         if (error is not null) return error;
         var stream = request!.Stream ?? GenerationStart.WantsEventStream(http.Request);
-        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, _ => request);
+        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream, _ => request);
         if (job is null) return problem!;
         if (stream)
         {

@@ -7,13 +7,14 @@ using CustomGpt.ModelApi.Hosting;
 namespace CustomGpt.ModelApi.Apis;
 
 /// <summary>What every generating route does before it formats a response: check the model is
-/// ready and the caller's key may use it, plan the request (400 per field), and queue it (503 with Retry-After when full).
+/// ready and the caller's key may use it, plan the request (400 per field), reserve what it may use against the key's
+/// limits (429 when that does not fit), and queue it (503 with Retry-After when full).
 /// Not static only so that the routes log under its name (ILogger&lt;GenerationStart&gt;).</summary>
 sealed class GenerationStart
 {
     GenerationStart() { }
 
-    public static (GenerationJob? Job, IResult? Error) Start(
+    public static async Task<(GenerationJob? Job, IResult? Error)> StartAsync(
         HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, PlanInput> request)
     {
         var status = host.Status;
@@ -26,11 +27,21 @@ sealed class GenerationStart
         if (plan is null) return (null, TypedResults.ValidationProblem(errors, title: "The request is not valid."));
         if (settings.LogPrompts) logger.LogInformation("Prompt: {Prompt}", input.Chat is { } chat ? string.Concat(chat.Parts.Select(p => p.Text)) : input.Request.Prompt);
 
+        if (TokenReservations.Applies(http))
+        {
+            // The most this request may use: its prompt and the most it may generate. A num_chars request is held to
+            // num_chars tokens (a token is at least one character for most text), so it never uses more than it reserved.
+            var output = plan.NumChars ?? plan.MaxTokens;
+            if (await http.RequestServices.GetRequiredService<TokenReservations>().ReserveAsync(http, (long)plan.PromptTokens.Length + output) is { } refused)
+                return (null, refused);
+            plan = plan with { MaxTokens = Math.Min(plan.MaxTokens, output) };
+        }
+
         var job = new GenerationJob(plan, streamDeltas: stream, http.RequestAborted);
         if (scheduler.TryEnqueue(job))
         {
             // The one place usage is taken from: the caller's key is charged what this job used.
-            CallRecord.Of(http)?.Track(job);
+            RequestUsage.Of(http)?.Track(job);
             return (job, null);
         }
         if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));

@@ -10,6 +10,7 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", Health)
+            .AllowAnonymous()
             .WithName("Health")
             .WithSummary("Whether the model is loaded and ready to generate.");
         return app;

@@ -6,8 +6,8 @@ namespace CustomGpt.ModelApi.Apis;
 
 /// <summary>
 /// Virtual keys, the way LiteLLM's proxy manages them: /key/generate, /key/info, /key/list,
-/// /key/update, /key/delete. Master key only (a virtual key gets 403), except that a virtual key may
-/// read its own /key/info, as LiteLLM allows (the Dashboard shows each user their usage). The secret is returned once
+/// /key/update, /key/delete. Master key only (the Master policy; anyone else gets 403), except that any caller may
+/// ask /key/info who it is, and a virtual key may read its own info, as LiteLLM allows. The secret is returned once
 /// by /key/generate; everything else names a key by its key name ("sk-" and its first characters).
 /// </summary>
 public static class KeyApi
@@ -16,61 +16,49 @@ public static class KeyApi
 
     public static IEndpointRouteBuilder MapKeyApi(this IEndpointRouteBuilder app)
     {
-        var keys = app.MapGroup("/key").WithTags("Keys").AddEndpointFilter(MasterOnly)
+        var keys = app.MapGroup("/key").WithTags("Keys").AddEndpointFilter(DatabaseOutage)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        keys.MapPost("/generate", Generate).WithJsonBody<KeyGenerateRequest>().Produces<KeyGenerateResponse>().ProducesValidationProblem()
+        // Any caller may ask about itself; the handler lets only the master key ask about another key.
+        keys.MapGet("/info", Info).RequireAuthorization(GatewayPolicies.Callers).Produces<KeyInfoResponse>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("KeyInfo").WithSummary("A key's settings and usage (?key= the secret or the key name); without ?key=, who the calling key is (its role, and a virtual key's own info).");
+        var admin = keys.MapGroup("").RequireAuthorization(GatewayPolicies.Master);
+        admin.MapPost("/generate", Generate).WithJsonBody<KeyGenerateRequest>().Produces<KeyGenerateResponse>().ProducesValidationProblem()
             .WithName("GenerateKey").WithSummary("Makes a virtual key with optional alias, expiry and limits; the secret is shown only here.");
-        keys.MapGet("/info", Info).Produces<KeyInfoResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
-            .WithMetadata(OwnKeyAllowed.Instance)
-            .WithName("KeyInfo").WithSummary("A key's settings and usage (?key= the secret or the key name; a virtual key may leave it out for its own).");
-        keys.MapGet("/list", List).Produces<KeyListResponse>()
+        admin.MapGet("/list", List).Produces<KeyListResponse>()
             .WithName("ListKeys").WithSummary("Every key's settings and usage, without secrets.");
-        keys.MapPost("/update", Update).WithJsonBody<KeyUpdateRequest>().Produces<KeyInfoResponse>().ProducesValidationProblem()
+        admin.MapPost("/update", Update).WithJsonBody<KeyUpdateRequest>().Produces<KeyInfoResponse>().ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound).WithName("UpdateKey")
             .WithSummary("Changes a key's alias, expiry, limits or models (null takes one away), or blocks and unblocks it.");
-        keys.MapPost("/delete", Delete).WithJsonBody<KeyDeleteRequest>().Produces<KeyDeleteResponse>().ProducesValidationProblem()
+        admin.MapPost("/delete", Delete).WithJsonBody<KeyDeleteRequest>().Produces<KeyDeleteResponse>().ProducesValidationProblem()
             .WithName("DeleteKeys").WithSummary("Deletes keys (secrets or key names); they are refused from then on.");
         return app;
     }
 
-    /// <summary>Marks the route a virtual key may call about itself.</summary>
-    sealed class OwnKeyAllowed
+    /// <summary>503 when the key database does not answer.</summary>
+    static async ValueTask<object?> DatabaseOutage(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        public static readonly OwnKeyAllowed Instance = new();
-    }
-
-    /// <summary>403 for anyone but the master key (or a virtual key asking about itself); 503 when the key database does not answer.</summary>
-    static async ValueTask<object?> MasterOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        if (CallRecord.Of(http) is not { IsMaster: true } && !AsksAboutItself(http))
-            return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.MasterKeyRequired, "Forbidden", "Only the master key (MASTER_KEY) may manage keys.");
-        var database = http.RequestServices.GetRequiredService<KeyDatabase>();
         try
         {
             return await next(context);
         }
         catch (Exception e) when (KeyDatabase.IsOutage(e))
         {
+            var database = context.HttpContext.RequestServices.GetRequiredService<KeyDatabase>();
             database.Failed(e);
-            return ModelUnavailable.Database(http, database.Problem);
+            return ModelUnavailable.Database(context.HttpContext, database.Problem);
         }
     }
 
-    static bool AsksAboutItself(HttpContext http) =>
-        http.GetEndpoint()?.Metadata.GetMetadata<OwnKeyAllowed>() is not null
-        && CallRecord.Of(http)?.KeyId is { } own
-        && (string.IsNullOrEmpty(http.Request.Query["key"]) || IdOf(http.Request.Query["key"]!) == own);
-
-    static async Task<IResult> Generate(HttpContext http, KeyDatabase database)
+    static async Task<IResult> Generate(HttpContext http, KeyDatabase database, TimeProvider time)
     {
         var (request, error) = await JsonBody.ReadAsync<KeyGenerateRequest>(http.Request);
         if (error is not null) return error;
         var r = request!;
         if (Invalid(r) is { } invalid) return invalid;
         var (secret, keyId) = KeySecret.New();
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var key = new KeyRow
         {
             KeyId = keyId, KeyHash = KeySecret.Hash(secret), KeyAlias = r.KeyAlias, Created = now.ToUnixTimeSeconds(),
@@ -84,8 +72,19 @@ public static class KeyApi
 
     static async Task<IResult> Info(HttpContext http, string? key, KeyDatabase database)
     {
-        if (string.IsNullOrEmpty(key)) key = CallRecord.Of(http)?.KeyId; // a virtual key's own
-        if (string.IsNullOrEmpty(key)) return JsonBody.Invalid("key", "'key' (the secret or the key name) is required.");
+        var caller = Caller.Of(http)!;
+        if (string.IsNullOrEmpty(key))
+        {
+            // "Who am I": the role, and a virtual key's own settings and usage.
+            if (!caller.IsVirtualKey) return TypedResults.Ok(new KeyInfoResponse(null, null, caller.Role));
+            key = caller.KeyId!;
+        }
+        else if (caller.Role != KeyRoles.Master && !(caller.IsVirtualKey && IdOf(key) == caller.KeyId))
+        {
+            RequestUsage.Of(http)?.Rejected(ProblemCodes.MasterKeyRequired);
+            return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.MasterKeyRequired, "Forbidden", "Only the master key (MASTER_KEY) may read another key's info.");
+        }
+        if (database.Store is null) return NotFound();
         return await FindAsync(database, key) is { } row
             ? TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row)))
             : NotFound();
@@ -94,7 +93,7 @@ public static class KeyApi
     static async Task<IResult> List(KeyDatabase database) =>
         TypedResults.Ok(new KeyListResponse([.. (await database.Store!.ListAsync()).Select(InfoOf)]));
 
-    static async Task<IResult> Update(HttpContext http, KeyDatabase database, VerifiedKeys verified)
+    static async Task<IResult> Update(HttpContext http, KeyDatabase database, VerifiedKeys verified, TimeProvider time)
     {
         http.Request.EnableBuffering(); // read twice: once typed, once for the fields sent as null
         var (r, error) = await JsonBody.ReadAsync<KeyUpdateRequest>(http.Request);
@@ -105,7 +104,7 @@ public static class KeyApi
         bool Removes(KeySetting setting) => removed.Contains(KeySettingNames.Of(setting));
         if (await FindAsync(database, r.Key) is not { } row) return NotFound();
         row.KeyAlias = Removes(KeySetting.KeyAlias) ? null : r.KeyAlias ?? row.KeyAlias;
-        row.Expires = Removes(KeySetting.Duration) ? null : r.Duration is null ? row.Expires : ExpiresAt(r.Duration, DateTimeOffset.UtcNow);
+        row.Expires = Removes(KeySetting.Duration) ? null : r.Duration is null ? row.Expires : ExpiresAt(r.Duration, time.GetUtcNow());
         row.RpmLimit = Removes(KeySetting.RpmLimit) ? null : r.RpmLimit ?? row.RpmLimit;
         row.TpmLimit = Removes(KeySetting.TpmLimit) ? null : r.TpmLimit ?? row.TpmLimit;
         row.TokenBudget = Removes(KeySetting.TokenBudget) ? null : r.TokenBudget ?? row.TokenBudget;
@@ -166,7 +165,7 @@ public static class KeyApi
         k.RpmLimit, k.TpmLimit, k.TokenBudget,
         k.ModelNames,
         k.Metadata is null ? null : JsonSerializer.Deserialize<JsonElement>(k.Metadata),
-        new KeyUsage(k.Requests, k.PromptTokens, k.CompletionTokens, k.SpendTokens, Time(k.LastUsed)));
+        new KeyUsage(k.Requests, k.PromptTokens, k.CompletionTokens, k.SpendTokens, Time(k.LastUsed), k.ReservedTokens));
 
     static long? ExpiresAt(string? duration, DateTimeOffset now) =>
         duration is null ? null : (now + KeyDuration.Parse(duration)!.Value).ToUnixTimeSeconds();

@@ -7,7 +7,8 @@ namespace CustomGpt.ModelApi.Apis;
 
 public static class MetricsApi
 {
-    /// <summary>GET /metrics: Prometheus text. Behind the API key like everything but /health.</summary>
+    /// <summary>GET /metrics: Prometheus text. It names every key and its usage, so only the master key, API_KEY or
+    /// METRICS_TOKEN (a scraper's) may read it, never a virtual key.</summary>
     public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metrics", (ModelHost host, GatewayMetrics gateway) =>
@@ -17,7 +18,7 @@ public static class MetricsApi
             gateway.AppendPrometheus(text);
             AppendProcess(text);
             return TypedResults.Text(text.ToString(), "text/plain; version=0.0.4");
-        }).WithName("Metrics").WithSummary("Request and token counters, per key alias too, and gateway rejections by reason, in Prometheus text format.");
+        }).RequireAuthorization(GatewayPolicies.Metrics).WithName("Metrics").WithSummary("Request and token counters, per key alias too, and gateway rejections by reason, in Prometheus text format.");
         return app;
     }
 

@@ -32,6 +32,8 @@ public static class TokenizeApi
         if (status is not { Model: not null, Info: { } info }) return ModelUnavailable.For(status, http);
         if (Gateway.ModelAccess.Refusal(http, info.Name) is { } notAllowed) return notAllowed;
         var tokens = status.Model.Tokenize(request.Text, addSpecial: false);
+        // Tokenizing costs CPU: the tokens count against the key's tpm_limit (not its budget) when the request ends.
+        Gateway.RequestUsage.Of(http)?.Tokenized(tokens.Length);
         return TypedResults.Ok(new TokenizeResponse(tokens, tokens.Length));
     }
 }

@@ -16,7 +16,7 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
     public async Task InvokeAsync(HttpContext http)
     {
         var started = Stopwatch.GetTimestamp();
-        var record = new CallRecord(RequestId(http.Request));
+        var record = new RequestUsage(RequestId(http.Request));
         http.Features.Set(record);
         http.Response.Headers[RequestIdHeader] = record.RequestId;
         try
@@ -26,21 +26,21 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
         finally
         {
             var entry = Entry(http, record, Stopwatch.GetElapsedTime(started));
-            metrics.Served(record.Caller ?? "none", entry.PromptTokens, entry.CompletionTokens);
+            metrics.Served(entry.Caller ?? "none", entry.PromptTokens, entry.CompletionTokens);
             if (record.Rejection is { } reason) metrics.Rejected(reason);
             var level = entry.Status >= 500 ? LogLevel.Error : entry.Status >= 400 ? LogLevel.Warning : LogLevel.Information;
             logger.Log(level, default, entry, null, static (e, _) => e.ToString());
         }
     }
 
-    AccessLogEntry Entry(HttpContext http, CallRecord record, TimeSpan latency)
+    AccessLogEntry Entry(HttpContext http, RequestUsage record, TimeSpan latency)
     {
         var (prompt, completion, finish, tokensPerSecond) = record.Usage();
         var request = http.Request;
         // The path only: a query string may carry a key (/key/info?key=...).
         var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? request.Path.Value ?? "/";
         return new AccessLogEntry(request.Method, route, request.Path.Value ?? "/", http.Response.StatusCode, latency,
-            record.Caller, prompt, completion, tokensPerSecond, finish, record.Rejection, record.RequestId, Trace(request),
+            Caller.Of(http)?.Name, prompt, completion, tokensPerSecond, finish, record.Rejection, record.RequestId, Trace(request),
             request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString());
     }
 

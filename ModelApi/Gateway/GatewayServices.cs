@@ -1,4 +1,6 @@
 using CustomGpt.ModelApi.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 
 namespace CustomGpt.ModelApi.Gateway;
@@ -15,8 +17,15 @@ public static class GatewayServices
             : new SqliteKeyStore(settings.KeysDb);
         builder.Services.AddSingleton(new KeyDatabase(store));
         builder.Services.AddHostedService<KeyDatabaseHost>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<GatewaySecrets>();
         builder.Services.AddSingleton<VerifiedKeys>();
+        builder.Services.AddSingleton<FailedKeyChecks>();
+        builder.Services.AddSingleton<TokenReservations>();
         builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        builder.Services.AddGatewayPolicies();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxBodyBytes);
         if (settings.JsonLogs)
         {
@@ -29,5 +38,8 @@ public static class GatewayServices
     /// <summary>The access log (outermost, so it sees every answer) comes first; authentication after CORS.</summary>
     public static IApplicationBuilder UseAccessLog(this IApplicationBuilder app) => app.UseMiddleware<AccessLog>();
 
-    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app) => app.UseMiddleware<Authentication>();
+    /// <summary>Who is calling (<see cref="ApiKeyAuthentication"/>), whether the route allows it (<see cref="GatewayPolicies"/>),
+    /// then the caller's limits (<see cref="Admission"/>). After CORS, so a preflight needs no key.</summary>
+    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app) =>
+        app.UseAuthentication().UseAuthorization().UseMiddleware<Admission>();
 }

@@ -34,8 +34,9 @@ public sealed class KeyDatabase(KeyStore? store)
 }
 
 /// <summary>Creates the schema at start (before Kestrel listens, so a reachable database leaves no
-/// 503 window; then every 2 s while it is unreachable) and forgets old minute counters once a minute.</summary>
-public sealed class KeyDatabaseHost(KeyDatabase database, ILogger<KeyDatabaseHost> logger) : BackgroundService
+/// 503 window; then every 2 s while it is unreachable); once a minute forgets old minute counters and gives back
+/// reservations whose requests never ended (an instance that was killed).</summary>
+public sealed class KeyDatabaseHost(KeyDatabase database, TimeProvider time, ILogger<KeyDatabaseHost> logger) : BackgroundService
 {
     bool migrated;
 
@@ -59,17 +60,20 @@ public sealed class KeyDatabaseHost(KeyDatabase database, ILogger<KeyDatabaseHos
     async Task StepAsync(CancellationToken ct)
     {
         var store = database.Store!;
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
         try
         {
             if (!migrated)
             {
-                await store.MigrateAsync(ct);
+                await store.MigrateAsync(now, ct);
                 migrated = true;
                 logger.LogInformation("Key database ready ({Kind}).", store.Kind);
             }
             else
             {
-                await store.ForgetOldWindowsAsync(ct);
+                await store.ForgetOldWindowsAsync(now, ct);
+                if (await store.ReleaseExpiredAsync(now, ct) is > 0 and var released)
+                    logger.LogWarning("Gave back {Count} token reservations whose requests never ended.", released);
             }
             database.Answered();
         }

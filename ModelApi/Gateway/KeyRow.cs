@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Gateway;
 
@@ -27,6 +28,8 @@ public sealed class KeyRow
     public long PromptTokens { get; set; }
     public long CompletionTokens { get; set; }
     public long? LastUsed { get; set; }
+    /// <summary>Tokens held by requests still running (<see cref="Reservation"/>), counted against the budget.</summary>
+    public long ReservedTokens { get; set; }
 
     public long SpendTokens => PromptTokens + CompletionTokens;
 
@@ -44,3 +47,15 @@ public sealed class WindowCount
     public long Tokens { get; set; }
     public long? Spend { get; set; }
 }
+
+/// <summary>Tokens one request holds from its start until it ends: <see cref="BudgetTokens"/> against the key's
+/// token_budget, <see cref="WindowTokens"/> against its tpm_limit in the minute <see cref="WindowStart"/>.</summary>
+public sealed record Reservation(string Id, string KeyId, long BudgetTokens, long WindowTokens, long WindowStart)
+{
+    /// <summary>After this, a reservation whose request never ended (its instance was killed) is given back.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
+}
+
+/// <summary>Which limit had no room (<see cref="ProblemCodes.TpmExceeded"/> or <see cref="ProblemCodes.BudgetExceeded"/>),
+/// the limit, and what was used and held when the request asked.</summary>
+public sealed record ReservationRefusal(string Code, long Limit, long Used);

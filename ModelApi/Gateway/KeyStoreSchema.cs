@@ -32,5 +32,20 @@ static class KeyStoreSchema
                 PRIMARY KEY (subject, window_start)
             );
             """),
+        // Reserve before the work: what running requests may still use is held against the budget
+        // (keys.reserved_tokens) and recorded per request, so an instance that dies holding some gives them back
+        // when they expire (KeyStore.ReleaseExpiredAsync).
+        (2, """
+            ALTER TABLE keys ADD COLUMN reserved_tokens BIGINT NOT NULL DEFAULT 0;
+            CREATE TABLE reservations (
+                reservation_id TEXT PRIMARY KEY,
+                key_id TEXT NOT NULL,
+                budget_tokens BIGINT NOT NULL,
+                window_tokens BIGINT NOT NULL,
+                window_start BIGINT NOT NULL,
+                expires BIGINT NOT NULL
+            );
+            CREATE INDEX reservations_expires ON reservations (expires);
+            """),
     ];
 }

@@ -1,4 +1,3 @@
-using CustomGpt.ModelApi.Apis;
 using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.ModelApi.Gateway;
@@ -21,15 +20,15 @@ public static class ModelAccess
     }
 
     public static bool Allows(HttpContext http, string model) =>
-        CallRecord.Of(http)?.AllowedModels is not { } allowed || allowed.Contains(model);
+        Caller.Of(http)?.AllowedModels is not { } allowed || allowed.Contains(model);
 
     /// <summary>403 naming what the key may use, or null when it may use <paramref name="model"/>.</summary>
     public static IResult? Refusal(HttpContext http, string model)
     {
         if (Allows(http, model)) return null;
-        var record = CallRecord.Of(http)!;
-        record.Rejection = ProblemCodes.ModelNotAllowed;
+        var caller = Caller.Of(http)!;
+        RequestUsage.Of(http)?.Rejected(ProblemCodes.ModelNotAllowed);
         return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.ModelNotAllowed, "Forbidden",
-            $"The key {record.KeyId} may use the models {string.Join(", ", record.AllowedModels!.Select(m => $"'{m}'"))}; this service serves '{model}'.");
+            $"The key {caller.KeyId} may use the models {string.Join(", ", caller.AllowedModels!.Select(m => $"'{m}'"))}; this service serves '{model}'.");
     }
 }

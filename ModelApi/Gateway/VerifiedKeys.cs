@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace CustomGpt.ModelApi.Gateway;
 
@@ -9,7 +8,7 @@ namespace CustomGpt.ModelApi.Gateway;
 /// instance is seen by every instance within 2 s (the promise is 5). Unknown keys are remembered
 /// too, so a flood of made-up keys does not become a flood of queries.
 /// </summary>
-public sealed class VerifiedKeys(KeyDatabase database)
+public sealed class VerifiedKeys(KeyDatabase database, TimeProvider time)
 {
     static readonly TimeSpan Fresh = TimeSpan.FromSeconds(2);
     const int MaxEntries = 10_000;
@@ -19,11 +18,11 @@ public sealed class VerifiedKeys(KeyDatabase database)
     public async ValueTask<KeyRow?> FindAsync(string secret)
     {
         var hash = KeySecret.Hash(secret);
-        if (cache.TryGetValue(hash, out var hit) && Stopwatch.GetElapsedTime(hit.At) < Fresh) return hit.Key;
+        if (cache.TryGetValue(hash, out var hit) && time.GetElapsedTime(hit.At) < Fresh) return hit.Key;
         var key = await database.Store!.FindByHashAsync(hash);
         database.Answered();
         if (cache.Count >= MaxEntries) cache.Clear();
-        cache[hash] = (key, Stopwatch.GetTimestamp());
+        cache[hash] = (key, time.GetTimestamp());
         return key;
     }
 

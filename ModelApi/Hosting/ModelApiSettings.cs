@@ -57,6 +57,8 @@ public sealed record ModelApiSettings
     // Gateway: virtual keys, limits, access logs (README "Keys and limits").
     /// <summary>The operator's key; when set, callers use virtual keys made with /key/generate.</summary>
     public string? MasterKey { get; init; }
+    /// <summary>A scraper's key that reads GET /metrics and nothing else; null for none.</summary>
+    public string? MetricsToken { get; init; }
     /// <summary>PostgreSQL for keys, usage and limit counters shared by several instances; null means SQLite.</summary>
     public string? DatabaseUrl { get; init; }
     /// <summary>The SQLite file used when no <see cref="DatabaseUrl"/> is set.</summary>
@@ -141,6 +143,7 @@ public sealed record ModelApiSettings
             CorsOrigins = (config["CORS_ORIGINS"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             ShutdownGrace = TimeSpan.FromSeconds(Int("SHUTDOWN_GRACE_SECONDS", 8, 0, 3600)),
             MasterKey = Secret(config["MASTER_KEY"]),
+            MetricsToken = Secret(config["METRICS_TOKEN"]),
             DatabaseUrl = Secret(config["DATABASE_URL"]),
             KeysDb = config["KEYS_DB"] is { Length: > 0 } keysDb ? keysDb.Trim() : Path.Combine(AppContext.BaseDirectory, "data", "keys.db"),
             RateLimitRpm = string.IsNullOrWhiteSpace(config["RATE_LIMIT_RPM"]) ? null : Int("RATE_LIMIT_RPM", 0, 1, 1_000_000),
@@ -151,8 +154,28 @@ public sealed record ModelApiSettings
         // Each decode step carries one token of every generating sequence: they must fit in one batch.
         if (settings.Parallel > settings.BatchSize)
             errors.Add($"PARALLEL={settings.Parallel} must not exceed BATCH_SIZE={settings.BatchSize}: every generating sequence needs a place in each decode step.");
-        if (errors.Count > 0) throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
+        CheckSecrets(settings, errors);
+        if (errors.Count > 0) throw new InvalidSettingsException("Invalid configuration: " + string.Join(" ", errors));
         return settings;
+    }
+
+    /// <summary>The shortest API_KEY, MASTER_KEY or METRICS_TOKEN accepted: a short key can be guessed.</summary>
+    public const int MinSecretLength = 16;
+
+    /// <summary>Keys long enough to resist guessing, one key mode at a time, and a DATABASE_URL that parses (checked now,
+    /// not at the first request). Messages name the setting, never its value.</summary>
+    static void CheckSecrets(ModelApiSettings s, List<string> errors)
+    {
+        if (s.ApiKey is not null && s.MasterKey is not null)
+            errors.Add("API_KEY and MASTER_KEY are both set: use MASTER_KEY (virtual keys) or API_KEY (one shared key), not both.");
+        foreach (var (name, value) in new[] { ("API_KEY", s.ApiKey), ("MASTER_KEY", s.MasterKey), ("METRICS_TOKEN", s.MetricsToken) })
+            if (value is { Length: < MinSecretLength })
+                errors.Add($"{name} has {value.Length} characters; use at least {MinSecretLength} (e.g. `openssl rand -hex 24`).");
+        if (s.DatabaseUrl is { } url)
+        {
+            try { Gateway.DatabaseUrl.ToConnectionString(url); }
+            catch (FormatException e) { errors.Add(e.Message); }
+        }
     }
 
     /// <summary>Whether MODEL_MMAP is on when unset. Off: the CPU backend repacks most weights into a copy of its
@@ -221,3 +244,6 @@ public sealed record ModelApiSettings
         return null;
     }
 }
+
+/// <summary>A setting (or a combination) ModelApi cannot start with; Program exits with code 2 and this message.</summary>
+public sealed class InvalidSettingsException(string message) : InvalidOperationException(message);

@@ -8,7 +8,7 @@ public class ConnectionProblemTests(Browser browser)
     [Fact]
     public async Task A_wrong_key_shows_unauthorized_and_a_stopped_api_shows_unreachable()
     {
-        using var api = await new ModelApiProcess(TestModels.Tiny, ("API_KEY", "the-right-key")).ReadyAsync();
+        using var api = await new ModelApiProcess(TestModels.Tiny, ("API_KEY", "the-right-key-of-16+")).ReadyAsync();
         using var dashboard = new DashboardProcess(api.Address, apiKey: "a-wrong-key");
         var page = new CustomGptPage(await browser.OpenAsync(dashboard.Address));
 

@@ -20,8 +20,8 @@ public class ConnectionReportTests
     [Fact]
     public async Task Ready_names_the_model_its_size_and_context_and_times_the_round_trip()
     {
-        using var api = await new ModelApiProcess(TestModels.Tiny, ("API_KEY", "right")).ReadyAsync();
-        var report = await ConnectionReport.TestAsync(Client(api.Address, "right"), CancellationToken.None);
+        using var api = await new ModelApiProcess(TestModels.Tiny, ("API_KEY", "right-key-long-enough")).ReadyAsync();
+        var report = await ConnectionReport.TestAsync(Client(api.Address, "right-key-long-enough"), CancellationToken.None);
         Assert.Equal(ConnectionState.Ready, report.State);
         Assert.StartsWith("Ready: tiny, ", report.Summary, StringComparison.Ordinal);
         Assert.Contains("context 512 tokens", report.Summary, StringComparison.Ordinal);

@@ -15,11 +15,11 @@ public class StaticChatPageTests(Browser browser)
     {
         await using var allowed = await StaticSite.StartAsync();
         await using var other = await StaticSite.StartAsync();
-        using var api = await new ModelApiProcess(TestModels.Tiny, ("API_KEY", "k3y"), ("CORS_ORIGINS", allowed.Origin)).ReadyAsync();
+        using var api = await new ModelApiProcess(TestModels.Tiny, ("API_KEY", "k3y-long-enough-to-pass"), ("CORS_ORIGINS", allowed.Origin)).ReadyAsync();
 
         var page = await OpenAsync(allowed);
         await page.FillAsync("#api-url", api.Address.ToString());
-        await page.FillAsync("#api-key", "k3y");
+        await page.FillAsync("#api-key", "k3y-long-enough-to-pass");
         await page.FillAsync("#max-tokens", "40"); // the tiny model's context is 512 tokens
         await page.Locator("#api-key").DispatchEventAsync("change");
         await page.Locator("#api-url").DispatchEventAsync("change");

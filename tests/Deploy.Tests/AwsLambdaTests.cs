@@ -35,7 +35,7 @@ public sealed class AwsLambdaTests : IDisposable
     };
 
     readonly YamlMappingNode program = Load();
-    readonly ModelApiFactory keyed = new(("API_KEY", "the-key"));
+    readonly ModelApiFactory keyed = new(("API_KEY", "the-key-long-enough-1"));
 
     public void Dispose() => keyed.Dispose();
 

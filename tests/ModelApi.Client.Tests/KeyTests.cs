@@ -2,7 +2,7 @@ namespace CustomGpt.ModelApi.Client.Tests;
 
 public sealed class KeyedApi : IAsyncLifetime
 {
-    public const string Key = "s3cret-key";
+    public const string Key = "s3cret-key-for-client-tests";
 
     public ModelApiProcess Api { get; private set; } = null!;
 

@@ -55,4 +55,15 @@ public static class Api
         }
         Assert.Fail("Timed out waiting until " + what);
     }
+
+    /// <summary>Polls until the condition holds; a guard against hangs, not a timing assertion.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("Timed out waiting until " + what);
+    }
 }

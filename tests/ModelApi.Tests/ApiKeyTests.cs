@@ -8,7 +8,7 @@ public class ApiKeyTests
     [Fact]
     public async Task With_a_key_every_route_but_health_needs_it()
     {
-        using var server = await new ApiServer(TestModels.Tiny, settings: ("API_KEY", "s3cret-key")).ReadyAsync();
+        using var server = await new ApiServer(TestModels.Tiny, settings: ("API_KEY", "s3cret-key-long-enough")).ReadyAsync();
         var http = server.Http;
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
@@ -20,7 +20,7 @@ public class ApiKeyTests
         }
 
         using var wrong = Request("POST", "/generate");
-        wrong.Headers.Add("X-API-Key", "s3cret-kez");
+        wrong.Headers.Add("X-API-Key", "s3cret-key-long-enougi");
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
 
         using var prefix = Request("POST", "/generate");
@@ -28,11 +28,11 @@ public class ApiKeyTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(prefix)).StatusCode);
 
         using var header = Request("POST", "/generate");
-        header.Headers.Add("X-API-Key", "s3cret-key");
+        header.Headers.Add("X-API-Key", "s3cret-key-long-enough");
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(header)).StatusCode);
 
         using var bearer = Request("POST", "/generate");
-        bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-key");
+        bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-key-long-enough");
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(bearer)).StatusCode);
     }
 

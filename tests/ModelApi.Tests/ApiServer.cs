@@ -16,6 +16,7 @@ public sealed class ApiServer : WebApplicationFactory<Program>
 {
     readonly Dictionary<string, string?> settings;
     readonly IModelSource? source;
+    readonly TimeProvider? clock;
 
     /// <summary>The settings ModelApi reads from these environment variables (and nothing else), as it does at start.</summary>
     public static ModelApiSettings ReadSettings(params (string Key, string Value)[] values) =>
@@ -23,8 +24,20 @@ public sealed class ApiServer : WebApplicationFactory<Program>
             .AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build());
 
     public ApiServer(string modelPath, IModelSource? source = null, params (string Key, string Value)[] settings)
+        : this(modelPath, source, clock: null, settings)
+    {
+    }
+
+    /// <summary>With the gateway reading time from <paramref name="clock"/> (a FakeTimeProvider the test moves).</summary>
+    public ApiServer(string modelPath, TimeProvider clock, params (string Key, string Value)[] settings)
+        : this(modelPath, source: null, clock, settings)
+    {
+    }
+
+    ApiServer(string modelPath, IModelSource? source, TimeProvider? clock, (string Key, string Value)[] settings)
     {
         this.source = source;
+        this.clock = clock;
         this.settings = new() { ["MODEL_PATH"] = modelPath, ["HOST"] = "127.0.0.1", ["PORT"] = "0", ["THREADS"] = "1" };
         foreach (var (key, value) in settings) this.settings[key] = value;
         UseKestrel();
@@ -53,6 +66,8 @@ public sealed class ApiServer : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         if (source is not null)
             builder.ConfigureTestServices(s => s.AddSingleton(source));
+        if (clock is not null)
+            builder.ConfigureTestServices(s => s.AddSingleton(clock));
     }
 
     protected override void Dispose(bool disposing)

@@ -220,7 +220,7 @@ public sealed class CloudStorageDownloadTests : IAsyncLifetime
     [InlineData("STORAGE_EMULATOR_HOST", "storage.example.com:9000", "STORAGE_EMULATOR_HOST='storage.example.com:9000' must be host:port on this machine")]
     public void Bad_Cloud_Storage_settings_are_refused_at_start_naming_the_setting(string key, string value, string message)
     {
-        var e = Assert.Throws<InvalidOperationException>(() => ApiServer.ReadSettings((key, value)));
+        var e = Assert.Throws<InvalidSettingsException>(() => ApiServer.ReadSettings((key, value)));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 

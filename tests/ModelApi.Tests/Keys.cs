@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CustomGpt.ModelApi.Tests;
 
@@ -8,6 +9,8 @@ namespace CustomGpt.ModelApi.Tests;
 public static class Keys
 {
     public const string Master = "master-key-for-tests";
+    /// <summary>A single API_KEY long enough to be accepted (16 characters at least).</summary>
+    public const string Single = "single-api-key-for-tests";
 
     /// <summary>MASTER_KEY mode on a fresh SQLite file.</summary>
     public static (string Key, string Value)[] OnSqlite() =>
@@ -53,12 +56,12 @@ public static class Keys
     public static string Header(this HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
 
-    /// <summary>Limits count per clock minute: a test that needs several requests in one minute starts
-    /// early enough in one (waits at most 15 s) so the counts it checks are not split by a new minute.</summary>
-    public static async Task FreshMinuteAsync()
+    /// <summary>A clock for the gateway that stands at the start of a minute until the test moves it
+    /// (limits count per clock minute; no test waits for a real one).</summary>
+    public static FakeTimeProvider Clock()
     {
-        var second = DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 60;
-        if (second > 45) await Task.Delay(TimeSpan.FromSeconds(61 - second));
+        var now = DateTimeOffset.UtcNow;
+        return new FakeTimeProvider(new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero));
     }
 
     public static HttpClient Client(this ServerProcess server) => new() { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(5) };

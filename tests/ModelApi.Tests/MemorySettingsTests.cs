@@ -45,14 +45,14 @@ public class MemorySettingsTests
     [InlineData("TRUST_FORWARDED_FOR", "yes", "TRUST_FORWARDED_FOR='yes' must be true or false")]
     public void Unknown_values_are_refused_at_start_naming_the_setting(string key, string value, string message)
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));
+        var e = Assert.Throws<InvalidSettingsException>(() => Settings((key, value)));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_quantized_cache_without_flash_attention_is_refused_before_llama_cpp_sees_it()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Settings(("KV_CACHE_TYPE", "q8_0"), ("FLASH_ATTENTION", "off")));
+        var e = Assert.Throws<InvalidSettingsException>(() => Settings(("KV_CACHE_TYPE", "q8_0"), ("FLASH_ATTENTION", "off")));
         Assert.Contains("KV_CACHE_TYPE=q8_0 needs FLASH_ATTENTION on or auto", e.Message, StringComparison.Ordinal);
     }
 

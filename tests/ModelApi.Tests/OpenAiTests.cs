@@ -15,8 +15,8 @@ public class OpenAiTests
     [Fact]
     public async Task The_official_sdk_completes_a_chat_and_streams_the_same_text()
     {
-        using var server = await new ApiServer(TestModels.Tiny, settings: ("API_KEY", "k3y")).ReadyAsync();
-        var chat = Chat(server, "k3y");
+        using var server = await new ApiServer(TestModels.Tiny, settings: ("API_KEY", "k3y-long-enough-to-pass")).ReadyAsync();
+        var chat = Chat(server, "k3y-long-enough-to-pass");
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 40, Temperature = 0 };
         ChatMessage[] messages = [new UserChatMessage("the lazy dog")];
 
@@ -44,7 +44,7 @@ public class OpenAiTests
     [Fact]
     public async Task A_wrong_key_is_refused_through_the_sdk()
     {
-        using var server = await new ApiServer(TestModels.Tiny, settings: ("API_KEY", "k3y")).ReadyAsync();
+        using var server = await new ApiServer(TestModels.Tiny, settings: ("API_KEY", "k3y-long-enough-to-pass")).ReadyAsync();
         var e = await Assert.ThrowsAsync<ClientResultException>(() => Chat(server, "nope").CompleteChatAsync([new UserChatMessage("hi")]));
         Assert.Equal(401, e.Status);
     }
@@ -89,7 +89,7 @@ public class OpenAiTests
     [Fact]
     public async Task Cors_answers_preflight_for_allowed_origins_only()
     {
-        using var server = await new ApiServer(TestModels.Tiny, settings: [("API_KEY", "k3y"), ("CORS_ORIGINS", "https://app.example")]).ReadyAsync();
+        using var server = await new ApiServer(TestModels.Tiny, settings: [("API_KEY", "k3y-long-enough-to-pass"), ("CORS_ORIGINS", "https://app.example")]).ReadyAsync();
         foreach (var (origin, allowed) in new[] { ("https://app.example", true), ("https://evil.example", false) })
         {
             using var preflight = new HttpRequestMessage(HttpMethod.Options, "/generate");

@@ -69,3 +69,34 @@ public class ShutdownTests
         Assert.Equal(0, await api.ExitCodeAsync());
     }
 }
+
+/// <summary>SIGTERM in the middle of a virtual key's generation: what it used is charged and its reservation given back.</summary>
+public class ShutdownSettlementTests
+{
+    [Fact]
+    public async Task Sigterm_settles_a_running_generation_of_a_key_with_a_budget()
+    {
+        var storage = Keys.OnSqlite();
+        string key;
+        using (var api = await new ModelApiProcess(TestModels.LongContext, [.. storage, ("CONTEXT_SIZE", "16384"), ("PARALLEL", "1"), ("SHUTDOWN_GRACE_SECONDS", "1")]).ReadyAsync())
+        {
+            using var http = api.Client();
+            key = await http.GenerateKeyAsync(new { token_budget = 100_000 });
+            http.DefaultRequestHeaders.Add("X-API-Key", key);
+            using var stream = await http.StartStreamAsync(new { seed = 1, max_tokens = 16000, ignore_eos = true });
+            await using var reader = stream.ReadEventsAsync().GetAsyncEnumerator();
+            Assert.True(await reader.MoveNextAsync());
+            api.Signal("TERM");
+            while (await reader.MoveNextAsync()) { }
+            Assert.Equal(0, await api.ExitCodeAsync());
+        }
+        using (var again = await new ModelApiProcess(TestModels.LongContext, storage).ReadyAsync())
+        {
+            using var http = again.Client();
+            var usage = (await http.InfoAsync(key)).GetProperty("usage");
+            Assert.Equal(0, usage.GetProperty("reserved_tokens").GetInt64());
+            Assert.Equal(1, usage.GetProperty("requests").GetInt64());
+            Assert.InRange(usage.GetProperty("completion_tokens").GetInt64(), 1, 15999);
+        }
+    }
+}

@@ -40,7 +40,7 @@ public static class OpenAiApi
         if (OnlyOneChoice(r!) is { } tooMany) return tooMany;
         if (r!.Prompt is { Count: > 1 }) return JsonBody.Invalid("prompt", "'prompt' must be one string.");
         var stream = r.Stream ?? false;
-        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream,
+        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream,
             _ => r.ToGenerateRequest(r.Prompt is { Count: > 0 } p ? p[0] : null, r.MaxTokens, r.Stop));
         if (job is null) return problem!;
 
@@ -65,7 +65,7 @@ public static class OpenAiApi
         if (ChatMessages.Check("messages", [.. messages.Select(m => (m?.Role, m?.Content))]) is { } invalid) return invalid;
         if (OnlyOneChoice(r) is { } tooMany) return tooMany;
         var stream = r.Stream ?? false;
-        var (job, problem) = GenerationStart.Start(http, host, settings, logger, stream, model =>
+        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream, model =>
         {
             var chat = ChatTemplate.Format(model, [.. messages.Select(m => new ChatMessage(m.Role!, m.Content!))]);
             return new PlanInput(r.ToGenerateRequest(null, r.MaxCompletionTokens ?? r.MaxTokens, chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop), chat);

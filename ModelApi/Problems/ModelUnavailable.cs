@@ -2,10 +2,10 @@ using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
 
-namespace CustomGpt.ModelApi.Apis;
+namespace CustomGpt.ModelApi.Problems;
 
 /// <summary>503 problems with Retry-After and a machine-readable "code" (<see cref="ProblemCodes"/>).</summary>
-static class ModelUnavailable
+public static class ModelUnavailable
 {
     /// <summary>While the model loads, or after it failed to.</summary>
     public static IResult For(ModelStatus status, HttpContext http) => status.State == HealthStatus.Loading

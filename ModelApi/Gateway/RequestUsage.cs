@@ -1,0 +1,46 @@
+using CustomGpt.ModelApi.Generation;
+
+namespace CustomGpt.ModelApi.Gateway;
+
+/// <summary>
+/// What one HTTP request used, gathered while it runs: the generation it started, the tokens it reserved before
+/// starting, tokens /tokenize counted, and the problem code when the gateway turned it away. Who called is
+/// <see cref="Caller"/> (fixed at authentication). Read at the end by the usage settlement, the access log and /metrics.
+/// </summary>
+public sealed class RequestUsage(string requestId)
+{
+    GenerationJob? job;
+    Reservation? reservation;
+    int tokenized;
+    string? rejection;
+
+    public string RequestId { get; } = requestId;
+    public GenerationJob? Job => job;
+    public Reservation? Reservation => reservation;
+    /// <summary>Tokens /tokenize made: counted against the key's tpm_limit, not its budget.</summary>
+    public int TokenizedTokens => tokenized;
+    /// <summary>The problem code when the gateway turned the request away ("rate_limited", "key_unknown", ...).</summary>
+    public string? Rejection => rejection;
+
+    public static RequestUsage? Of(HttpContext http) => http.Features.Get<RequestUsage>();
+
+    public void Track(GenerationJob started) => job = started;
+
+    public void Hold(Reservation held) => reservation = held;
+
+    public void Tokenized(int tokens) => tokenized += tokens;
+
+    public void Rejected(string code) => rejection ??= code;
+
+    /// <summary>Tokens used so far: the result's when the generation finished, else what it had done when it stopped.</summary>
+    public (int Prompt, int Completion, string? FinishReason, double TokensPerSecond) Usage()
+    {
+        if (job is null) return (0, 0, null, 0);
+        if (job.Completion.IsCompletedSuccessfully)
+        {
+            var r = job.Completion.Result;
+            return (r.Usage.PromptTokens, r.Usage.CompletionTokens, r.FinishReason, r.Timings.TokensPerSecond);
+        }
+        return (job.Plan.PromptTokens.Length, job.CompletionTokens, job.Completion.IsCanceled ? "cancelled" : "error", 0);
+    }
+}

@@ -1,0 +1,39 @@
+namespace CustomGpt.ModelApi.Gateway;
+
+/// <summary>
+/// Reserve before the work: a request of a virtual key with a tpm_limit or token_budget holds, before it is queued,
+/// its prompt tokens plus the most it may generate. A request that does not fit is refused (429) before any work;
+/// <see cref="Admission"/> settles the reservation to the real usage when the request ends.
+/// </summary>
+public sealed class TokenReservations(KeyDatabase database, TimeProvider time, ILogger<TokenReservations> logger)
+{
+    /// <summary>Whether the caller's requests reserve at all (a virtual key with a tpm_limit or token_budget).</summary>
+    public static bool Applies(HttpContext http) => Caller.Of(http) is { IsVirtualKey: true } c && (c.TpmLimit ?? c.TokenBudget) is not null;
+
+    /// <summary>Null when the tokens are held (or nothing needs holding); else the 429 or 503 to answer with.</summary>
+    public async Task<IResult?> ReserveAsync(HttpContext http, long tokens)
+    {
+        if (!Applies(http) || Caller.Of(http) is not { } caller || RequestUsage.Of(http) is not { } usage) return null;
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        try
+        {
+            var (reservation, refusal) = await database.Store!.ReserveAsync(caller.KeyId!, caller.TpmLimit, caller.TokenBudget, tokens, now);
+            database.Answered();
+            if (reservation is not null)
+            {
+                usage.Hold(reservation);
+                return null;
+            }
+            var no = Limits.NoRoom(http, refusal!, tokens, now);
+            usage.Rejected(no.Code);
+            return no.Result;
+        }
+        catch (Exception e) when (KeyDatabase.IsOutage(e))
+        {
+            database.Failed(e);
+            logger.LogError("Key database unavailable: {Reason}", database.Problem);
+            usage.Rejected(Contracts.ProblemCodes.DatabaseUnavailable);
+            return ModelUnavailable.Database(http, database.Problem);
+        }
+    }
+}
