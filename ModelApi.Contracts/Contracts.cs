@@ -120,6 +120,8 @@ public static class ProblemCodes
     public const string RateLimited = "rate_limited";
     /// <summary>429: the key's token_budget is spent.</summary>
     public const string BudgetExceeded = "budget_exceeded";
+    /// <summary>429: the key's tpm_limit is used up for this minute (see Retry-After).</summary>
+    public const string TpmExceeded = "tpm_exceeded";
     /// <summary>413: the request body is larger than MAX_BODY_BYTES.</summary>
     public const string BodyTooLarge = "body_too_large";
 }
