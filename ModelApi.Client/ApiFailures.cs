@@ -116,14 +116,14 @@ static class ApiFailures
         {
             ProblemCodes.KeyBlocked => " (it is blocked)",
             ProblemCodes.KeyExpired => " (it has expired)",
-            ProblemCodes.KeyUnknown => " (the API does not know it: wrong, or deleted)",
+            ProblemCodes.KeyUnknown => " (unknown to the API: mistyped, or deleted)",
             _ => "",
         };
-        return $"{Capital(key.Who)} was not accepted{why}" + key.Source switch
+        return key.Source switch
         {
-            KeySource.Configured => $": check {ModelApiClientOptions.KeyVariable}.",
-            KeySource.SignedIn => ": sign in again with a key that works.",
-            _ => ".",
+            KeySource.Configured => $"The API key was not accepted{why}: check {ModelApiClientOptions.KeyVariable}.",
+            KeySource.SignedIn => $"The key you signed in with was not accepted{why}: sign in again with a key that works.",
+            _ => $"This key was not accepted{why}.",
         };
     }
 
