@@ -74,6 +74,23 @@ public class VirtualKeyTests
         Assert.Equal([made.Value.KeyName], (await master.DeleteKeysAsync([made.Value.KeyName])).Value?.DeletedKeys);
     }
 
+    [Fact]
+    public async Task A_spent_token_budget_is_budget_exceeded_with_the_budget_naming_the_signed_in_key_and_keeps_the_session()
+    {
+        var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-client-keys-").FullName, "keys.db");
+        using var api = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Master), ("KEYS_DB", db)).ReadyAsync();
+        var made = await Clients.For(api.Address, Master).GenerateKeyAsync(new KeyGenerateRequest { TokenBudget = 10 });
+        var keys = new SignedInKey(made.Value!.Key);
+        var client = Clients.For(api.Address, keys: keys);
+        Assert.True((await client.GenerateAsync(Clients.Request(1, 40))).Succeeded); // spends more than 10 tokens
+
+        var spent = await client.GenerateAsync(Clients.Request(1, 5));
+
+        Assert.Equal((ApiFailureKind.BudgetExceeded, 429, 10L), (spent.Failure?.Kind, spent.Failure?.StatusCode, spent.Failure?.Limit));
+        Assert.StartsWith("The key you signed in with has spent its token budget of 10 tokens", spent.Failure!.Message, StringComparison.Ordinal);
+        Assert.Empty(keys.Refused); // the key is fine; it is out of tokens
+    }
+
     /// <summary>One person's key, as a web app would give it per signed-in user.</summary>
     sealed class SignedInKey(string key) : IApiKeyProvider
     {
