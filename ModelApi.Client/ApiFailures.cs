@@ -1,42 +1,57 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Refit;
 
 namespace CustomGpt.ModelApi.Client;
 
-/// <summary>Turns error responses and transport exceptions into <see cref="ApiFailure"/>s.</summary>
+/// <summary>Turns Refit's <see cref="ApiException"/> (an error response) and <see cref="ApiRequestException"/>
+/// (no response) into <see cref="ApiFailure"/>s in words, naming the key's source where the key is at fault.</summary>
 static class ApiFailures
 {
-    /// <summary>A non-success response: reads its problem details (RFC 9457) or health body.</summary>
-    public static async Task<ApiFailure> FromResponseAsync(HttpResponseMessage response, bool hasApiKey, CancellationToken ct)
+    /// <summary>An error response: its problem details (RFC 9457) or health body, Retry-After and RateLimit-Limit.</summary>
+    public static ApiFailure FromResponse(ApiException e, CallKey key)
     {
-        var status = (int)response.StatusCode;
-        var retryAfter = RetryAfter(response);
-        var body = await ReadBodyAsync(response, ct);
+        var status = (int)e.StatusCode;
+        var retryAfter = RetryAfter(e.Headers);
+        var limit = Limit(e.Headers);
+        var body = Parse(e.Content);
         var title = body.Str("title");
         var detail = body.Str("detail");
         var problemCode = body.Str("code");
-        ApiFailure Make(ApiFailureKind kind, string message) => new(kind, message) { StatusCode = status, RetryAfter = retryAfter, Code = problemCode };
+        ApiFailure Make(ApiFailureKind kind, string message) => new(kind, message) { StatusCode = status, RetryAfter = retryAfter, Code = problemCode, Limit = limit };
 
-        switch (response.StatusCode)
+        switch (e.StatusCode)
         {
             case HttpStatusCode.Forbidden when problemCode == ProblemCodes.MasterKeyRequired:
                 return Make(ApiFailureKind.Unauthorized, "Only the master key (MASTER_KEY) may manage keys.");
             case HttpStatusCode.Forbidden when problemCode == ProblemCodes.ModelNotAllowed:
-                return Make(ApiFailureKind.Unauthorized, detail ?? "This key may not use the model this API serves.");
+                return Make(ApiFailureKind.ModelNotAllowed, $"{Capital(key.Who)} may not use the model this API serves: {detail ?? "its models list does not name it."}");
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                return Make(ApiFailureKind.Unauthorized, hasApiKey
-                    ? "The API key was not accepted: check GPT_API_KEY."
-                    : "The API needs a key: set GPT_API_KEY.");
+                return Make(ApiFailureKind.Unauthorized, Refused(key, problemCode));
             case HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType or HttpStatusCode.UnprocessableEntity:
                 var errors = Errors(body);
                 var (field, first) = errors.Count > 0 ? (errors.Keys.First(), errors.Values.First().FirstOrDefault()) : (null, null);
                 return Make(ApiFailureKind.Rejected, first ?? detail ?? title ?? "The API refused the request.") with { Field = field, Errors = errors };
+            case HttpStatusCode.TooManyRequests when problemCode == ProblemCodes.RateLimited:
+                return Make(ApiFailureKind.RateLimited, $"Too many requests for {key.Who}" +
+                    (limit is { } requests ? $" (at most {requests} a minute)" : "") + RetryIn(retryAfter));
+            case HttpStatusCode.TooManyRequests when problemCode == ProblemCodes.TpmExceeded:
+                return Make(ApiFailureKind.TpmExceeded, $"{Capital(key.Who)} has used its tokens for this minute" +
+                    (limit is { } tokens ? $" (tpm_limit {tokens})" : " (tpm_limit)") + RetryIn(retryAfter));
+            case HttpStatusCode.TooManyRequests when problemCode == ProblemCodes.BudgetExceeded:
+                return Make(ApiFailureKind.BudgetExceeded, $"{Capital(key.Who)} has spent its token budget" +
+                    (limit is { } budget ? $" of {budget} tokens" : "") + "; retrying will not help until the operator raises it (POST /key/update, or the Keys page).");
             case HttpStatusCode.TooManyRequests:
                 return Make(ApiFailureKind.Busy, Busy(retryAfter));
             case HttpStatusCode.ServiceUnavailable:
-                // /health says {"status": "loading"|"error"}; the other routes answer with problem details.
+                // /health says {"status": "loading"|"error"} (with a code when the database is out); the other routes answer with problem details.
                 var state = body.Str("status");
+                if (problemCode == ProblemCodes.DatabaseUnavailable)
+                    return Make(ApiFailureKind.DatabaseUnavailable, "The API's key database is unavailable, so no key can be checked: " +
+                        (body.Str("error") ?? detail ?? "no reason given").TrimEnd('.') + RetryIn(retryAfter));
                 if (state == HealthStatus.Loading || problemCode == ProblemCodes.Loading)
                     return Make(ApiFailureKind.Loading, "The model is still loading (warming up); try again in a few seconds.");
                 if (state == HealthStatus.Error || problemCode == ProblemCodes.ModelFailed)
@@ -44,12 +59,23 @@ static class ApiFailures
                 return Make(ApiFailureKind.Busy, Busy(retryAfter));
             case >= HttpStatusCode.MultipleChoices and < HttpStatusCode.BadRequest:
                 return Make(ApiFailureKind.Unexpected,
-                    $"The API answered with a redirect ({status}) to {response.Headers.Location?.GetLeftPart(UriPartial.Path) ?? "nowhere"}; redirects are not followed (they would carry the key): set GPT_API_URL to the final address.");
+                    $"The API answered with a redirect ({status}) to {e.Headers.Location?.GetLeftPart(UriPartial.Path) ?? "nowhere"}; redirects are not followed (they would carry the key): set {ModelApiClientOptions.UrlVariable} to the final address.");
             case >= HttpStatusCode.InternalServerError:
-                return Make(ApiFailureKind.ServerError, $"The API failed ({status}): {detail ?? title ?? response.ReasonPhrase ?? "no reason given"}.");
+                return Make(ApiFailureKind.ServerError, $"The API failed ({status}): {detail ?? title ?? e.ReasonPhrase ?? "no reason given"}.");
             default:
-                return Make(ApiFailureKind.Unexpected, $"Unexpected answer {status} {response.ReasonPhrase} from {response.RequestMessage?.RequestUri}: is this the ModelApi address?");
+                return Make(ApiFailureKind.Unexpected, $"Unexpected answer {status} {e.ReasonPhrase} from {e.RequestMessage?.RequestUri}: is this the ModelApi address?");
         }
+    }
+
+    /// <summary>No response: the connection problem, in words.</summary>
+    public static ApiFailure FromRequestError(Exception e, Uri address)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpRequestException http) return FromException(http, address);
+            if (inner is IOException io) return FromException(new HttpRequestException(HttpRequestError.ResponseEnded, io.Message, io), address);
+        }
+        return FromException(new HttpRequestException(e.Message, e), address);
     }
 
     /// <summary>A transport failure: which connection problem, in words.</summary>
@@ -82,17 +108,45 @@ static class ApiFailures
     public static ApiFailure BadJson(Uri address) =>
         new(ApiFailureKind.Unexpected, $"The answer from {address} was not the JSON ModelApi sends: is this the ModelApi address?");
 
-    static string Busy(TimeSpan? retryAfter) =>
-        "The API is busy: every sequence is generating and the queue is full" +
-        (retryAfter is { } r ? $"; retry in {r.TotalSeconds:0} s." : "; retry shortly.");
-
-    static TimeSpan? RetryAfter(HttpResponseMessage response)
+    /// <summary>401 (or a 403 that is not about a route): which key, and why when the API said.</summary>
+    static string Refused(CallKey key, string? code)
     {
-        var header = response.Headers.RetryAfter;
+        if (key.Source == KeySource.None) return $"The API needs a key: set {ModelApiClientOptions.KeyVariable}.";
+        var why = code switch
+        {
+            ProblemCodes.KeyBlocked => " (it is blocked)",
+            ProblemCodes.KeyExpired => " (it has expired)",
+            ProblemCodes.KeyUnknown => " (unknown to the API: mistyped, or deleted)",
+            _ => "",
+        };
+        return key.Source switch
+        {
+            KeySource.Configured => $"The API key was not accepted{why}: check {ModelApiClientOptions.KeyVariable}.",
+            KeySource.SignedIn => $"The key you signed in with was not accepted{why}: sign in again with a key that works.",
+            _ => $"This key was not accepted{why}.",
+        };
+    }
+
+    static string Busy(TimeSpan? retryAfter) =>
+        "The API is busy: every sequence is generating and the queue is full" + RetryIn(retryAfter);
+
+    static string RetryIn(TimeSpan? retryAfter) =>
+        retryAfter is { } r ? $"; retry in {Math.Ceiling(r.TotalSeconds):0} s." : "; retry shortly.";
+
+    static string Capital(string words) => char.ToUpperInvariant(words[0]) + words[1..];
+
+    static TimeSpan? RetryAfter(HttpResponseHeaders headers)
+    {
+        var header = headers.RetryAfter;
         if (header?.Delta is { } delta) return delta;
         if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
         return null;
     }
+
+    /// <summary>RateLimit-Limit (the IETF draft's name, which ModelApi sends with every limited answer).</summary>
+    static long? Limit(HttpResponseHeaders headers) =>
+        headers.TryGetValues("RateLimit-Limit", out var values) &&
+        long.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var limit) ? limit : null;
 
     static SocketError? FindSocketError(Exception? e)
     {
@@ -101,15 +155,15 @@ static class ApiFailures
         return null;
     }
 
-    static async Task<JsonElement> ReadBodyAsync(HttpResponseMessage response, CancellationToken ct)
+    static JsonElement Parse(string? content)
     {
+        if (string.IsNullOrEmpty(content)) return default;
         try
         {
-            var text = await response.Content.ReadAsStringAsync(ct);
-            using var doc = JsonDocument.Parse(text);
+            using var doc = JsonDocument.Parse(content);
             return doc.RootElement.Clone();
         }
-        catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+        catch (JsonException)
         {
             return default;
         }

@@ -13,7 +13,7 @@ public enum ApiFailureKind
     Unauthorized,
     /// <summary>400/415: the request was refused; <see cref="ApiFailure.Field"/> names the field.</summary>
     Rejected,
-    /// <summary>503/429: every sequence is busy and the queue is full; retry after <see cref="ApiFailure.RetryAfter"/>.</summary>
+    /// <summary>503: every sequence is busy and the queue is full; retry after <see cref="ApiFailure.RetryAfter"/>.</summary>
     Busy,
     /// <summary>The model is still loading (warming up).</summary>
     Loading,
@@ -23,6 +23,17 @@ public enum ApiFailureKind
     ServerError,
     /// <summary>Something answered, but not the way ModelApi does (wrong address?).</summary>
     Unexpected,
+    /// <summary>429 rate_limited: the key's rpm_limit (or the address's RATE_LIMIT_RPM) is reached for this minute;
+    /// <see cref="ApiFailure.Limit"/> and <see cref="ApiFailure.RetryAfter"/> say how many and when.</summary>
+    RateLimited,
+    /// <summary>429 tpm_exceeded: the key's tokens for this minute (tpm_limit) are used up; retry after <see cref="ApiFailure.RetryAfter"/>.</summary>
+    TpmExceeded,
+    /// <summary>429 budget_exceeded: the key's token_budget is spent; retrying will not help until the operator raises it.</summary>
+    BudgetExceeded,
+    /// <summary>403 key_model_not_allowed: the key's "models" do not include the model this service serves.</summary>
+    ModelNotAllowed,
+    /// <summary>503 database_unavailable: the API's key database did not answer, so no key can be checked; retry later.</summary>
+    DatabaseUnavailable,
 }
 
 /// <summary>A typed failure: the kind, a sentence for people, and the details a caller can act on.</summary>
@@ -32,8 +43,12 @@ public sealed record ApiFailure(ApiFailureKind Kind, string Message)
     public string? Field { get; init; }
     /// <summary>For <see cref="ApiFailureKind.Rejected"/>: every field error the API reported.</summary>
     public IReadOnlyDictionary<string, string[]> Errors { get; init; } = new Dictionary<string, string[]>();
-    /// <summary>For <see cref="ApiFailureKind.Busy"/> and <see cref="ApiFailureKind.Loading"/>: when to try again.</summary>
+    /// <summary>For <see cref="ApiFailureKind.Busy"/>, <see cref="ApiFailureKind.Loading"/>, the limits and
+    /// <see cref="ApiFailureKind.DatabaseUnavailable"/>: when to try again (the Retry-After header).</summary>
     public TimeSpan? RetryAfter { get; init; }
+    /// <summary>For the limits (<see cref="ApiFailureKind.RateLimited"/>, <see cref="ApiFailureKind.TpmExceeded"/>,
+    /// <see cref="ApiFailureKind.BudgetExceeded"/>): the limit that was reached (the RateLimit-Limit header).</summary>
+    public long? Limit { get; init; }
     /// <summary>The problem's "code" (e.g. "key_blocked"), when the API gave one.</summary>
     public string? Code { get; init; }
     /// <summary>The HTTP status, when there was a response.</summary>

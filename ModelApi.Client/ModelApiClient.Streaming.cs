@@ -1,6 +1,7 @@
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Refit;
 
 namespace CustomGpt.ModelApi.Client;
 
@@ -8,23 +9,23 @@ namespace CustomGpt.ModelApi.Client;
 public sealed partial class ModelApiClient
 {
     /// <summary>How one route's stream becomes the caller's items: a delta's text, the "done" event, a failure.</summary>
-    sealed record StreamItems<TItem, TDone>(Func<string, TItem> Delta, Func<TDone, TItem> Done, Func<ApiFailure, TItem> Failed);
+    sealed record StreamItems<TItem, TDone>(Func<string, TItem> Delta, Func<TDone, TItem> Done, Func<ApiFailure, TItem> Failed, JsonTypeInfo<TDone> DoneJson);
 
     /// <summary>Yields deltas, then exactly one done or failed item. Cancelling <paramref name="ct"/> closes the
     /// connection, which stops the generation on the server.</summary>
-    async IAsyncEnumerable<TItem> StreamAsync<TItem, TDone>(Func<HttpRequestMessage> create, StreamItems<TItem, TDone> items, [EnumeratorCancellation] CancellationToken ct)
+    async IAsyncEnumerable<TItem> StreamAsync<TItem, TDone>(Func<string?, CancellationToken, Task<HttpResponseMessage>> call, StreamItems<TItem, TDone> items,
+        [EnumeratorCancellation] CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Timeout);
-        using var message = create();
-        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
 
+        // Refit sends with ResponseHeadersRead and hands over the response unread: the events are read as they come.
         var (response, failure) = await Guard<HttpResponseMessage>(async () =>
         {
-            var key = await AddKeyAsync(message, ct);
-            var r = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var key = await KeyAsync(ct);
+            var r = await call(key.Value, timeout.Token);
             if (r.IsSuccessStatusCode) return (r, null);
-            using (r) return (null, await FailureAsync(r, key, timeout.Token));
+            using (r) return (null, Refused(await ApiException.Create(r.RequestMessage!, r.RequestMessage!.Method, r, ModelApiRefit.Settings), key));
         }, timeout, null, ct);
         if (failure is not null)
         {
@@ -33,7 +34,8 @@ public sealed partial class ModelApiClient
         }
 
         using (response)
-        // Cancelling closes the connection at once, even while the caller is not reading: the server stops then.
+        // Cancelling closes the connection at once, even while the caller is not reading: the server stops then
+        // (the primary handler drains nothing, so disposing does not first read on for up to 2 s).
         using (ct.Register(static r => ((HttpResponseMessage)r!).Dispose(), response))
         {
             var (stream, streamFailure) = await Guard<Stream>(async () => (await response!.Content.ReadAsStreamAsync(timeout.Token), null), timeout, null, ct);
@@ -72,11 +74,11 @@ public sealed partial class ModelApiClient
                 switch (name)
                 {
                     case "delta":
-                        return new(items.Delta(JsonSerializer.Deserialize<GenerateDelta>(data, ModelApiJson.Options)!.Text), true);
+                        return new(items.Delta(JsonSerializer.Deserialize(data, ModelApiJsonContext.Default.GenerateDelta)!.Text), true);
                     case "done":
-                        return new(items.Done(JsonSerializer.Deserialize<TDone>(data, ModelApiJson.Options) ?? throw new JsonException("empty done event")), false);
+                        return new(items.Done(JsonSerializer.Deserialize(data, items.DoneJson) ?? throw new JsonException("empty done event")), false);
                     case "error":
-                        var error = JsonSerializer.Deserialize<GenerateError>(data, ModelApiJson.Options)?.Error ?? "no reason given";
+                        var error = JsonSerializer.Deserialize(data, ModelApiJsonContext.Default.GenerateError)?.Error ?? "no reason given";
                         return new(items.Failed(new ApiFailure(ApiFailureKind.ServerError, $"The generation failed on the server: {error}")), false);
                     // Other events are for newer clients: skip them.
                 }

@@ -1,19 +1,36 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
+using Refit;
 
 namespace CustomGpt.ModelApi.Client;
 
 /// <summary>
-/// A typed client for ModelApi. Every call returns a typed outcome (<see cref="ApiResult{T}"/> or a
-/// <see cref="GenerateStreamItem.Failed"/> item) instead of throwing; only the caller's own
-/// cancellation surfaces, as <see cref="OperationCanceledException"/>, and it also cancels the
+/// A typed client for ModelApi, over Refit's generated <see cref="IModelApi"/>. Every call returns a typed outcome
+/// (<see cref="ApiResult{T}"/> or a <see cref="GenerateStreamItem.Failed"/> item) instead of throwing; only the
+/// caller's own cancellation surfaces, as <see cref="OperationCanceledException"/>, and it also cancels the
 /// generation on the server (the connection is closed). The key sent is the <see cref="IApiKeyProvider"/>'s
 /// when one is registered and has one, else <see cref="ModelApiClientOptions.ApiKey"/>.
 /// </summary>
-public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOptions options, IApiKeyProvider? keys = null)
+public sealed partial class ModelApiClient
 {
     public const string ApiKeyHeader = Contracts.ApiKeyHeader.Name;
+
+    readonly IModelApi api;
+    readonly ModelApiClientOptions options;
+    readonly IApiKeyProvider? keys;
+    readonly KeySource optionsKeySource;
+
+    /// <summary>Over an <see cref="HttpClient"/> set up by <see cref="ModelApiClientServiceCollectionExtensions.AddModelApiClient"/>
+    /// (the named client "ModelApiClient": no redirects, cancelled responses not drained).</summary>
+    public ModelApiClient(HttpClient http, ModelApiClientOptions options, IApiKeyProvider? keys = null)
+        : this(ModelApiRefit.For(http), options, keys, KeySource.Configured) { }
+
+    internal ModelApiClient(IModelApi api, ModelApiClientOptions options, IApiKeyProvider? keys, KeySource optionsKeySource)
+    {
+        this.api = api;
+        this.options = options;
+        this.keys = keys;
+        this.optionsKeySource = optionsKeySource;
+    }
 
     public ModelApiClientOptions Options => options;
 
@@ -23,20 +40,20 @@ public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOption
     {
         var fixedKey = options with { ApiKey = apiKey };
         fixedKey.EnsureKeyTravelsSafely();
-        return new ModelApiClient(http, fixedKey);
+        return new ModelApiClient(api, fixedKey, null, KeySource.Given);
     }
 
     /// <summary>GET /health. Succeeds only when the model is ready; loading and load errors are failures.</summary>
     public Task<ApiResult<HealthResponse>> HealthAsync(CancellationToken ct = default) =>
-        SendAsync<HealthResponse>(() => new HttpRequestMessage(HttpMethod.Get, options.Route("health")), options.HealthTimeout, ct);
+        SendAsync((_, t) => api.HealthAsync(t), options.HealthTimeout, ct);
 
     /// <summary>POST /generate and wait for the whole text.</summary>
     public Task<ApiResult<GenerateResponse>> GenerateAsync(GenerateRequest request, CancellationToken ct = default) =>
-        SendAsync<GenerateResponse>(() => Post("generate", request with { Stream = false }), options.Timeout, ct);
+        SendAsync((key, t) => api.GenerateAsync(request with { Stream = false }, key, t), options.Timeout, ct);
 
     /// <summary>POST /tokenize: how the model splits <paramref name="text"/>, as it would a prompt.</summary>
     public Task<ApiResult<TokenizeResponse>> TokenizeAsync(string text, CancellationToken ct = default) =>
-        SendAsync<TokenizeResponse>(() => Post("tokenize", new TokenizeRequest(text)), options.Timeout, ct);
+        SendAsync((key, t) => api.TokenizeAsync(new TokenizeRequest(text), key, t), options.Timeout, ct);
 
     /// <summary>
     /// POST /generate with "stream": true. Yields <see cref="GenerateStreamItem.Delta"/>s as the text
@@ -44,34 +61,40 @@ public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOption
     /// Cancelling <paramref name="ct"/> closes the connection, which stops the generation on the server.
     /// </summary>
     public IAsyncEnumerable<GenerateStreamItem> GenerateStreamAsync(GenerateRequest request, CancellationToken ct = default) =>
-        StreamAsync(() => Post("generate", request with { Stream = true }), GenerateItems, ct);
+        StreamAsync((key, t) => api.GenerateStreamAsync(request with { Stream = true }, key, t), GenerateItems, ct);
 
     static readonly StreamItems<GenerateStreamItem, GenerateDone> GenerateItems =
-        new(text => new GenerateStreamItem.Delta(text), done => new GenerateStreamItem.Done(done), failure => new GenerateStreamItem.Failed(failure));
+        new(text => new GenerateStreamItem.Delta(text), done => new GenerateStreamItem.Done(done), failure => new GenerateStreamItem.Failed(failure),
+            ModelApiJsonContext.Default.GenerateDone);
 
-    async Task<ApiResult<T>> SendAsync<T>(Func<HttpRequestMessage> create, TimeSpan limit, CancellationToken ct)
+    /// <summary>One JSON call: the answer, or the failure read from Refit's <see cref="IApiResponse"/>.</summary>
+    async Task<ApiResult<T>> SendAsync<T>(Func<string?, CancellationToken, Task<IApiResponse<T>>> call, TimeSpan limit, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(limit);
         var (value, failure) = await Guard<T>(async () =>
         {
-            using var message = create();
-            var key = await AddKeyAsync(message, ct);
-            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeout.Token);
-            if (!response.IsSuccessStatusCode) return (default, await FailureAsync(response, key, timeout.Token));
-            try
-            {
-                var body = await response.Content.ReadFromJsonAsync<T>(ModelApiJson.Options, timeout.Token);
-                return body is null ? (default, ApiFailures.BadJson(options.BaseAddress)) : (body, null);
-            }
-            catch (JsonException)
-            {
-                return (default, ApiFailures.BadJson(options.BaseAddress));
-            }
+            var key = await KeyAsync(ct);
+            using var response = await call(key.Value, timeout.Token);
+            if (response.IsSuccessful && response.Content is { } body) return (body, null);
+            if (response.HasRequestError(out var requestError)) throw requestError;
+            if (response.Error is ApiException error && !IsSuccess(error.StatusCode)) return (default, Refused(error, key));
+            // A 2xx that did not read as the contract: the body was cut off (a transport error), or this is not ModelApi.
+            if (FindTransport(response.Error?.InnerException) is { } lost) throw lost;
+            return (default, ApiFailures.BadJson(options.BaseAddress));
         }, timeout, limit, ct);
         var elapsed = Stopwatch.GetElapsedTime(started);
         return failure is null ? ApiResult.Success(value!, elapsed) : ApiResult.Failed<T>(failure, elapsed);
+    }
+
+    static bool IsSuccess(System.Net.HttpStatusCode status) => (int)status is >= 200 and < 300;
+
+    static Exception? FindTransport(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is HttpRequestException or IOException) return e;
+        return null;
     }
 
     /// <summary>Runs one step; the caller's cancellation propagates, everything else becomes a failure.</summary>
@@ -81,7 +104,7 @@ public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOption
         {
             return await step();
         }
-        catch (Exception e) when (ct.IsCancellationRequested && e is IOException or ObjectDisposedException or HttpRequestException)
+        catch (Exception e) when (ct.IsCancellationRequested && e is IOException or ObjectDisposedException or HttpRequestException or ApiRequestException)
         {
             throw new OperationCanceledException("The caller cancelled.", e, ct); // the cancel closed the connection mid-read
         }
@@ -89,34 +112,32 @@ public sealed partial class ModelApiClient(HttpClient http, ModelApiClientOption
         {
             return (default, ApiFailures.Timeout(limit ?? options.Timeout, options.BaseAddress));
         }
-        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        catch (ApiRequestException e) when (!ct.IsCancellationRequested)
         {
-            return (default, ApiFailures.FromException(e, options.BaseAddress));
+            // Refit wraps the transport's exception; a timeout arrives here as the cancelled send it was.
+            if (e.InnerException is OperationCanceledException && timeout.IsCancellationRequested)
+                return (default, ApiFailures.Timeout(limit ?? options.Timeout, options.BaseAddress));
+            return (default, ApiFailures.FromRequestError(e, options.BaseAddress));
         }
-        catch (IOException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or IOException)
         {
-            return (default, ApiFailures.FromException(new HttpRequestException(HttpRequestError.ResponseEnded, e.Message, e), options.BaseAddress));
+            return (default, ApiFailures.FromRequestError(e, options.BaseAddress));
         }
     }
 
-    HttpRequestMessage Post<T>(string route, T body) =>
-        new(HttpMethod.Post, options.Route(route)) { Content = JsonContent.Create(body, options: ModelApiJson.Options) };
-
-    /// <summary>Adds the key for this call (the provider's, else the configured one); says where it came from.</summary>
-    async Task<KeySource> AddKeyAsync(HttpRequestMessage message, CancellationToken ct)
+    /// <summary>The key for this call (the provider's, else the configured one) and where it came from.</summary>
+    async ValueTask<CallKey> KeyAsync(CancellationToken ct)
     {
         var provided = keys is null ? null : await keys.GetApiKeyAsync(ct);
-        var key = string.IsNullOrEmpty(provided) ? options.ApiKey : provided;
-        if (!string.IsNullOrEmpty(key)) message.Headers.TryAddWithoutValidation(ApiKeyHeader, key);
-        return !string.IsNullOrEmpty(provided) ? KeySource.Provider : string.IsNullOrEmpty(key) ? KeySource.None : KeySource.Options;
+        if (!string.IsNullOrEmpty(provided)) return new(provided, KeySource.SignedIn);
+        return string.IsNullOrEmpty(options.ApiKey) ? new(null, KeySource.None) : new(options.ApiKey, optionsKeySource);
     }
 
-    async Task<ApiFailure> FailureAsync(HttpResponseMessage response, KeySource key, CancellationToken ct)
+    /// <summary>The failure in words; a signed-in person's key refused (401) is reported to the provider.</summary>
+    ApiFailure Refused(ApiException error, CallKey key)
     {
-        var failure = await ApiFailures.FromResponseAsync(response, key != KeySource.None, ct);
-        if (key == KeySource.Provider && failure.StatusCode == 401) keys!.KeyRefused(failure);
+        var failure = ApiFailures.FromResponse(error, key);
+        if (key.Source == KeySource.SignedIn && failure.StatusCode == 401) keys!.KeyRefused(failure);
         return failure;
     }
-
-    enum KeySource { None, Options, Provider }
 }

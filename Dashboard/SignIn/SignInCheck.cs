@@ -28,7 +28,7 @@ public sealed class SignInCheck(Door door, DashboardSettings settings, ModelApiC
         }
         // A cheap call that needs a key says whether ModelApi accepts it (loading: the key was accepted first).
         var tried = await withKey.TokenizeAsync("", ct);
-        if (tried.Failure is { Kind: ApiFailureKind.Unauthorized } refused) return (null, Session.RefusalOf(refused.Code));
+        if (tried.Failure is { Kind: ApiFailureKind.Unauthorized or ApiFailureKind.ModelNotAllowed } refused) return (null, Session.RefusalOf(refused.Code));
         if (tried.Failure is { Kind: not ApiFailureKind.Loading } failed) return (null, "ModelApi could not check the key: " + failed.Message);
 
         // Only the master key may list keys; a virtual key may read its own info (for its name); API_KEY neither.

@@ -5,14 +5,18 @@ namespace CustomGpt.ModelApi.Client.Tests;
 /// <summary>Typed clients built the way an application builds them: through AddModelApiClient.</summary>
 static class Clients
 {
-    public static ModelApiClient For(Uri address, string? apiKey = null, TimeSpan? timeout = null, IApiKeyProvider? keys = null)
+    public static ModelApiClient For(Uri address, string? apiKey = null, TimeSpan? timeout = null, IApiKeyProvider? keys = null) =>
+        Services(address, apiKey, timeout, keys).GetRequiredService<ModelApiClient>();
+
+    /// <summary>What an app's DI container holds after AddModelApiClient: ModelApiClient, IChatClient, the HttpClient.</summary>
+    public static ServiceProvider Services(Uri address, string? apiKey = null, TimeSpan? timeout = null, IApiKeyProvider? keys = null)
     {
         var options = new ModelApiClientOptions { BaseAddress = address, ApiKey = apiKey };
         if (timeout is { } t) options = options with { Timeout = t, HealthTimeout = t };
         var services = new ServiceCollection();
         services.AddModelApiClient(options);
         if (keys is not null) services.AddSingleton(keys);
-        return services.BuildServiceProvider().GetRequiredService<ModelApiClient>();
+        return services.BuildServiceProvider();
     }
 
     public static GenerateRequest Request(long seed, int numChars, string prompt = "the lazy dog") =>

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace CustomGpt.ModelApi.Client.Tests;
 
@@ -84,6 +86,20 @@ public class ConnectionTests
         Assert.Equal(ApiFailureKind.Unreachable, failed.Failure.Kind);
         Assert.Contains("lost", failed.Failure.Message, StringComparison.Ordinal);
         Assert.All(items[..^1], i => Assert.IsType<GenerateStreamItem.Delta>(i));
+    }
+
+    [Fact]
+    public async Task A_server_that_is_not_ModelApi_is_unexpected_in_words()
+    {
+        await using var web = await StubApi.StartAsync(app => app.MapFallback(() => Results.Content("<html>a web page</html>", "text/html")));
+        var client = Clients.For(new Uri(web.Urls.First()));
+
+        var health = await client.HealthAsync();
+        var (_, last) = await Clients.ReadAllAsync(client.GenerateStreamAsync(Clients.Request(1, 10)));
+
+        Assert.Equal(ApiFailureKind.Unexpected, health.Failure?.Kind);
+        Assert.Contains("is this the ModelApi address?", health.Failure?.Message, StringComparison.Ordinal);
+        Assert.Equal(ApiFailureKind.Unexpected, Assert.IsType<GenerateStreamItem.Failed>(last).Failure.Kind);
     }
 
     [Fact]

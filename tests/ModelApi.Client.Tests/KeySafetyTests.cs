@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace CustomGpt.ModelApi.Client.Tests;
@@ -12,9 +11,9 @@ public class KeySafetyTests
     public async Task A_redirect_is_not_followed_so_the_key_never_reaches_the_host_it_names()
     {
         var seen = new ConcurrentQueue<string?>();
-        await using var elsewhere = await StartAsync(app => app.MapFallback((HttpContext c) => { seen.Enqueue(c.Request.Headers["X-API-Key"]); return Results.Ok(); }));
+        await using var elsewhere = await StubApi.StartAsync(app => app.MapFallback((HttpContext c) => { seen.Enqueue(c.Request.Headers["X-API-Key"]); return Results.Ok(); }));
         var target = elsewhere.Urls.First();
-        await using var redirecting = await StartAsync(app => app.MapFallback((HttpContext c) => Results.Redirect(target + c.Request.Path, permanent: false, preserveMethod: true)));
+        await using var redirecting = await StubApi.StartAsync(app => app.MapFallback((HttpContext c) => Results.Redirect(target + c.Request.Path, permanent: false, preserveMethod: true)));
 
         var client = Clients.For(new Uri(redirecting.Urls.First()), "the-key");
         var health = await client.HealthAsync();
@@ -49,15 +48,5 @@ public class KeySafetyTests
         Assert.DoesNotContain("the-key", e.Message, StringComparison.Ordinal);
         // Without a key nothing secret travels: plain http stays allowed.
         Assert.False(ModelApiClientOptions.FromEnvironment(name => name == ModelApiClientOptions.UrlVariable ? url : null).HasApiKey);
-    }
-
-    static async Task<WebApplication> StartAsync(Action<WebApplication> map)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        map(app);
-        await app.StartAsync();
-        return app;
     }
 }

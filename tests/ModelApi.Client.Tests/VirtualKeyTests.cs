@@ -9,7 +9,7 @@ public class VirtualKeyTests
     const string Master = "master-for-client-tests";
 
     [Fact]
-    public async Task A_virtual_key_is_sent_like_API_KEY_and_accepted_and_its_rpm_limit_reads_as_busy_with_Retry_After()
+    public async Task A_virtual_key_is_sent_like_API_KEY_and_accepted_and_its_rpm_limit_reads_as_rate_limited_with_the_limit_and_Retry_After()
     {
         var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-client-keys-").FullName, "keys.db");
         using var api = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Master), ("KEYS_DB", db)).ReadyAsync();
@@ -25,8 +25,10 @@ public class VirtualKeyTests
         Assert.True((await client.GenerateAsync(Clients.Request(1, 5))).Succeeded);
         Assert.True((await client.TokenizeAsync("abc")).Succeeded);
         var limited = await client.GenerateAsync(Clients.Request(1, 5));
-        Assert.Equal(ApiFailureKind.Busy, limited.Failure?.Kind);
+        Assert.Equal((ApiFailureKind.RateLimited, 429, ProblemCodes.RateLimited, 2L), (limited.Failure?.Kind, limited.Failure?.StatusCode, limited.Failure?.Code, limited.Failure?.Limit));
         Assert.NotNull(limited.Failure?.RetryAfter);
+        Assert.Contains("GPT_API_KEY", limited.Failure!.Message, StringComparison.Ordinal); // the key's source
+        Assert.DoesNotContain("busy", limited.Failure.Message, StringComparison.OrdinalIgnoreCase);
 
         var wrong = await Clients.For(api.Address, key + "x").GenerateAsync(Clients.Request(1, 5));
         Assert.Equal(ApiFailureKind.Unauthorized, wrong.Failure?.Kind);
@@ -57,7 +59,8 @@ public class VirtualKeyTests
         var otherModels = await master.GenerateKeyAsync(new KeyGenerateRequest { Models = ["gpt-4o"] });
         var otherKeys = new SignedInKey(otherModels.Value!.Key);
         var notThisModel = await Clients.For(api.Address, keys: otherKeys).GenerateAsync(Clients.Request(1, 5));
-        Assert.Equal((ApiFailureKind.Unauthorized, 403, ProblemCodes.ModelNotAllowed), (notThisModel.Failure?.Kind, notThisModel.Failure?.StatusCode, notThisModel.Failure?.Code));
+        Assert.Equal((ApiFailureKind.ModelNotAllowed, 403, ProblemCodes.ModelNotAllowed), (notThisModel.Failure?.Kind, notThisModel.Failure?.StatusCode, notThisModel.Failure?.Code));
+        Assert.StartsWith("The key you signed in with may not use", notThisModel.Failure!.Message, StringComparison.Ordinal);
         Assert.Contains("may use the models 'gpt-4o'; this service serves 'tiny'", notThisModel.Failure!.Message, StringComparison.Ordinal);
         Assert.Empty(otherKeys.Refused);
 
@@ -67,7 +70,25 @@ public class VirtualKeyTests
         var blocked = await fay.TokenizeAsync("a");
         Assert.Equal(ProblemCodes.KeyBlocked, blocked.Failure?.Code);
         Assert.Equal(ProblemCodes.KeyBlocked, Assert.Single(keys.Refused).Code);
+        Assert.Equal("The key you signed in with was not accepted (it is blocked): sign in again with a key that works.", blocked.Failure?.Message);
         Assert.Equal([made.Value.KeyName], (await master.DeleteKeysAsync([made.Value.KeyName])).Value?.DeletedKeys);
+    }
+
+    [Fact]
+    public async Task A_spent_token_budget_is_budget_exceeded_with_the_budget_naming_the_signed_in_key_and_keeps_the_session()
+    {
+        var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-client-keys-").FullName, "keys.db");
+        using var api = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Master), ("KEYS_DB", db)).ReadyAsync();
+        var made = await Clients.For(api.Address, Master).GenerateKeyAsync(new KeyGenerateRequest { TokenBudget = 10 });
+        var keys = new SignedInKey(made.Value!.Key);
+        var client = Clients.For(api.Address, keys: keys);
+        Assert.True((await client.GenerateAsync(Clients.Request(1, 40))).Succeeded); // spends more than 10 tokens
+
+        var spent = await client.GenerateAsync(Clients.Request(1, 5));
+
+        Assert.Equal((ApiFailureKind.BudgetExceeded, 429, 10L), (spent.Failure?.Kind, spent.Failure?.StatusCode, spent.Failure?.Limit));
+        Assert.StartsWith("The key you signed in with has spent its token budget of 10 tokens", spent.Failure!.Message, StringComparison.Ordinal);
+        Assert.Empty(keys.Refused); // the key is fine; it is out of tokens
     }
 
     /// <summary>One person's key, as a web app would give it per signed-in user.</summary>

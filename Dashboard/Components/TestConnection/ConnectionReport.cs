@@ -29,7 +29,7 @@ public sealed record ConnectionReport(ConnectionState State, string Summary, Mod
     static ConnectionReport FromFailure(ApiFailure f) => f.Kind switch
     {
         ApiFailureKind.Loading => new(ConnectionState.Loading, "Loading: the model is warming up; test again in a few seconds."),
-        ApiFailureKind.Unauthorized => new(ConnectionState.Unauthorized, "Unauthorized: " + f.Message),
+        ApiFailureKind.Unauthorized or ApiFailureKind.ModelNotAllowed => new(ConnectionState.Unauthorized, "Unauthorized: " + f.Message),
         ApiFailureKind.Unreachable => new(ConnectionState.Unreachable, f.Message),
         ApiFailureKind.Timeout => new(ConnectionState.Unreachable, "Unreachable: " + f.Message),
         _ => new(ConnectionState.Failed, f.Message),
