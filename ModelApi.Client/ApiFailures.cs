@@ -38,6 +38,8 @@ static class ApiFailures
             case HttpStatusCode.TooManyRequests when problemCode == ProblemCodes.RateLimited:
                 return Make(ApiFailureKind.RateLimited, $"Too many requests for {key.Who}" +
                     (limit is { } requests ? $" (at most {requests} a minute)" : "") + RetryIn(retryAfter));
+            case HttpStatusCode.TooManyRequests when problemCode == ProblemCodes.TooManyFailedKeys:
+                return Make(ApiFailureKind.RateLimited, $"Too many wrong keys came from this address, so {key.Who} is refused too" + RetryIn(retryAfter));
             case HttpStatusCode.TooManyRequests when problemCode == ProblemCodes.TpmExceeded:
                 return Make(ApiFailureKind.TpmExceeded, $"{Capital(key.Who)} has used its tokens for this minute" +
                     (limit is { } tokens ? $" (tpm_limit {tokens})" : " (tpm_limit)") + RetryIn(retryAfter));

@@ -23,7 +23,8 @@ public enum ApiFailureKind
     ServerError,
     /// <summary>Something answered, but not the way ModelApi does (wrong address?).</summary>
     Unexpected,
-    /// <summary>429 rate_limited: the key's rpm_limit (or the address's RATE_LIMIT_RPM) is reached for this minute;
+    /// <summary>429 rate_limited: the key's rpm_limit (or the address's RATE_LIMIT_RPM) is reached for this minute, or
+    /// too_many_failed_keys: too many wrong keys from this address (<see cref="ApiFailure.Code"/> says which);
     /// <see cref="ApiFailure.Limit"/> and <see cref="ApiFailure.RetryAfter"/> say how many and when.</summary>
     RateLimited,
     /// <summary>429 tpm_exceeded: the key's tokens for this minute (tpm_limit) are used up; retry after <see cref="ApiFailure.RetryAfter"/>.</summary>
