@@ -87,7 +87,7 @@ public sealed class Authentication(RequestDelegate next, ModelApiSettings settin
     {
         string? subject = key is not null
             ? (key.RpmLimit ?? key.TpmLimit ?? key.TokenBudget) is null ? null : key.KeyId
-            : settings.RateLimitRpm is not null && !record.IsMaster ? "ip:" + ClientAddress.Of(http, settings.TrustForwardedFor) : null;
+            : settings.RateLimitRpm is not null && !record.IsMaster ? "ip:" + ClientAddress.Of(http) : null;
         if (subject is null) return null;
         var window = RateWindow.Now();
         var count = await database.Store!.AdmitAsync(subject, window);
