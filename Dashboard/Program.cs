@@ -22,11 +22,6 @@ catch (InvalidOperationException e)
 // PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
 var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given.Split(';') : [$"http://{settings.Host}:{settings.Port}"];
 builder.WebHost.UseUrls(urls);
-if (ListenCheck.Refusal(settings, urls) is { } refusal)
-{
-    Console.Error.WriteLine(refusal);
-    return 2;
-}
 // Serves MudBlazor's _content/ and the framework's _framework/ files from the build output in any environment (a no-op after publish).
 builder.WebHost.UseStaticWebAssets();
 
@@ -35,12 +30,19 @@ builder.Services.AddMudServices();
 builder.Services.AddModelApiClient(settings.Api);
 builder.Services.AddDashboardSignIn(settings);
 builder.Services.AddDashboardDataProtection(secret);
+builder.Services.AddListenCheck(settings); // refuses unlocked public addresses once Kestrel has bound them
 
 var app = builder.Build();
 app.LogDataProtection(secret);
 
-if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-app.UseDashboardSignIn(settings);
+// First: everything after sees the visitor's address and scheme as the trusted proxies reported them.
+app.UseForwardedClients(settings.Forwarded);
+if (!app.Environment.IsDevelopment())
+{
+    app.UseExceptionHandler("/error", createScopeForErrors: true);
+    app.UseHsts(); // on https answers only (not for localhost): browsers then never try plain http again
+}
+app.UseDashboardSignIn();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
@@ -49,7 +51,15 @@ app.MapSignOut();
 // The page starts its circuit with one WebSocket request (wwwroot/blazor-start.js): it stays on the instance that took it.
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (ListenRefusedException refused)
+{
+    Console.Error.WriteLine(refused.Message);
+    return 2;
+}
 return 0;
 
 /// <summary>Entry point, visible to tests.</summary>

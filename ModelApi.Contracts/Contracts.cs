@@ -126,4 +126,6 @@ public static class ProblemCodes
     public const string TooManyFailedKeys = "too_many_failed_keys";
     /// <summary>413: the request body is larger than MAX_BODY_BYTES.</summary>
     public const string BodyTooLarge = "body_too_large";
+    /// <summary>409: another key has this key_alias already.</summary>
+    public const string KeyAliasTaken = "key_alias_taken";
 }

@@ -31,6 +31,7 @@ builder.Services.AddCors();
 
 var app = builder.Build();
 
+app.UseForwardedClients(settings.Forwarded); // first: the access log and the limits see the client behind trusted proxies
 app.UseAccessLog();
 app.UseExceptionHandler();
 app.UseStatusCodePages();

@@ -3,7 +3,7 @@ using CustomGpt.ModelApi.Client;
 namespace CustomGpt.Dashboard.Hosting;
 
 /// <summary>Everything the Dashboard reads from the environment: PORT, HOST, GPT_API_URL, GPT_API_KEY, GPT_API_TIMEOUT_SECONDS,
-/// GPT_MASTER_KEY, DASHBOARD_PASSWORD, DASHBOARD_PUBLIC, TRUST_FORWARDED_FOR (DASHBOARD_SECRET: <see cref="DashboardSecret"/>).</summary>
+/// GPT_MASTER_KEY, DASHBOARD_PASSWORD, DASHBOARD_PUBLIC, TRUST_FORWARDED_FOR, FORWARDED_HOPS (DASHBOARD_SECRET: <see cref="DashboardSecret"/>).</summary>
 public sealed record DashboardSettings(int Port, string Host, ModelApiClientOptions Api)
 {
     /// <summary>The operator's ModelApi master key: turns on the Keys page for everyone past the door, and is the
@@ -13,8 +13,8 @@ public sealed record DashboardSettings(int Port, string Host, ModelApiClientOpti
     public string? Password { get; init; }
     /// <summary>The operator states that a server-held key may be used by anyone who reaches the Dashboard.</summary>
     public bool Public { get; init; }
-    /// <summary>Take the client address (for the sign-in rate limit) from X-Forwarded-For: only behind a proxy that sets it (Fly).</summary>
-    public bool TrustForwardedFor { get; init; }
+    /// <summary>The proxies trusted to say who the visitor is and whether they came over https (TRUST_FORWARDED_FOR, FORWARDED_HOPS).</summary>
+    public ForwardedTrust Forwarded { get; init; } = ForwardedTrust.None;
 
     /// <summary>A key held by the server on everyone's behalf (GPT_API_KEY, else GPT_MASTER_KEY): whoever passes the door uses it.</summary>
     public bool HoldsKey => Api.HasApiKey;
@@ -35,8 +35,23 @@ public sealed record DashboardSettings(int Port, string Host, ModelApiClientOpti
             MasterKey = master,
             Password = Trimmed(config["DASHBOARD_PASSWORD"]),
             Public = Flag(config, "DASHBOARD_PUBLIC"),
-            TrustForwardedFor = Flag(config, "TRUST_FORWARDED_FOR"),
+            Forwarded = ReadForwarded(config),
         };
+    }
+
+    static ForwardedTrust ReadForwarded(IConfiguration config)
+    {
+        var errors = new List<string>();
+        bool? trust = string.IsNullOrWhiteSpace(config["TRUST_FORWARDED_FOR"]) ? null : Flag(config, "TRUST_FORWARDED_FOR");
+        int? hops = null;
+        if (config["FORWARDED_HOPS"] is { } rawHops && !string.IsNullOrWhiteSpace(rawHops))
+        {
+            if (!int.TryParse(rawHops, out var n) || n is < 0 or > ForwardedTrust.MaxHops)
+                throw new InvalidOperationException($"Invalid configuration: FORWARDED_HOPS='{rawHops}' must be a whole number from 0 to {ForwardedTrust.MaxHops}.");
+            hops = n;
+        }
+        var forwarded = ForwardedTrust.From(trust, hops, config["FLY_APP_NAME"], errors);
+        return errors.Count == 0 ? forwarded : throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", errors));
     }
 
     static string? Trimmed(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

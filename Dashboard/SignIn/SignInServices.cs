@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.HttpOverrides;
 
 namespace CustomGpt.Dashboard.SignIn;
 
@@ -31,9 +30,17 @@ public static class SignInServices
             cookie.Cookie.Name = "customgpt.session";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure whenever the visitor came over https (ForwardedTrust)
             cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
             cookie.SlidingExpiration = true;
+            // Signing in on /signin sends the visitor to its ?ReturnUrl=: only to a path a Location header can carry safely.
+            cookie.Events.OnRedirectToReturnUrl = context =>
+            {
+                context.Response.Redirect(ReturnPath.Local(context.RedirectUri));
+                return Task.CompletedTask;
+            };
         });
+        services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.AddAuthorization(o => o.DefaultPolicy = new AuthorizationPolicyBuilder().AddRequirements(new DoorRequirement()).Build());
         services.AddCascadingAuthenticationState();
         // Guessing a password or a key costs one minute per AttemptsPerMinute tries from an address.
@@ -51,19 +58,11 @@ public static class SignInServices
                     $"Too many sign-in attempts from your address (more than {AttemptsPerMinute} a minute): wait a minute, then try again.", ct);
             };
         });
-        if (settings.TrustForwardedFor)
-            services.Configure<ForwardedHeadersOptions>(o =>
-            {
-                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
-                o.KnownIPNetworks.Clear(); // the platform's proxy (Fly) is the only way in
-                o.KnownProxies.Clear();
-            });
         return services;
     }
 
-    public static WebApplication UseDashboardSignIn(this WebApplication app, DashboardSettings settings)
+    public static WebApplication UseDashboardSignIn(this WebApplication app)
     {
-        if (settings.TrustForwardedFor) app.UseForwardedHeaders();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

@@ -12,7 +12,7 @@ namespace CustomGpt.ModelApi.Apis;
 /// </summary>
 public static class KeyApi
 {
-    const int MaxAliasLength = 100, MaxModels = 32, MaxModelLength = 200, MaxMetadataChars = 4096;
+    const int MaxAliasLength = 100, MaxModels = 32, MaxModelLength = 200, MaxMetadataChars = 4096, MaxMetadataDepth = 8;
 
     public static IEndpointRouteBuilder MapKeyApi(this IEndpointRouteBuilder app)
     {
@@ -25,11 +25,12 @@ public static class KeyApi
             .WithName("KeyInfo").WithSummary("A key's settings and usage (?key= the secret or the key name); without ?key=, who the calling key is (its role, and a virtual key's own info).");
         var admin = keys.MapGroup("").RequireAuthorization(GatewayPolicies.Master);
         admin.MapPost("/generate", Generate).WithJsonBody<KeyGenerateRequest>().Produces<KeyGenerateResponse>().ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("GenerateKey").WithSummary("Makes a virtual key with optional alias, expiry and limits; the secret is shown only here.");
         admin.MapGet("/list", List).Produces<KeyListResponse>()
             .WithName("ListKeys").WithSummary("Every key's settings and usage, without secrets.");
         admin.MapPost("/update", Update).WithJsonBody<KeyUpdateRequest>().Produces<KeyInfoResponse>().ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound).WithName("UpdateKey")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithName("UpdateKey")
             .WithSummary("Changes a key's alias, expiry, limits or models (null takes one away), or blocks and unblocks it.");
         admin.MapPost("/delete", Delete).WithJsonBody<KeyDeleteRequest>().Produces<KeyDeleteResponse>().ProducesValidationProblem()
             .WithName("DeleteKeys").WithSummary("Deletes keys (secrets or key names); they are refused from then on.");
@@ -57,6 +58,7 @@ public static class KeyApi
         if (error is not null) return error;
         var r = request!;
         if (Invalid(r) is { } invalid) return invalid;
+        if (await AliasTakenAsync(database, r.KeyAlias, null) is { } taken) return taken;
         var (secret, keyId) = KeySecret.New();
         var now = time.GetUtcNow();
         var key = new KeyRow
@@ -103,6 +105,7 @@ public static class KeyApi
         var removed = await NullFieldsAsync(http.Request);
         bool Removes(KeySetting setting) => removed.Contains(KeySettingNames.Of(setting));
         if (await FindAsync(database, r.Key) is not { } row) return NotFound();
+        if (await AliasTakenAsync(database, r.KeyAlias, row.KeyId) is { } taken) return taken;
         row.KeyAlias = Removes(KeySetting.KeyAlias) ? null : r.KeyAlias ?? row.KeyAlias;
         row.Expires = Removes(KeySetting.Duration) ? null : r.Duration is null ? row.Expires : ExpiresAt(r.Duration, time.GetUtcNow());
         row.RpmLimit = Removes(KeySetting.RpmLimit) ? null : r.RpmLimit ?? row.RpmLimit;
@@ -139,10 +142,24 @@ public static class KeyApi
             if (value is < 1) errors[field] = [$"'{field}' must be at least 1 (leave it out for no limit)."];
         if (models is not null && (models.Count > MaxModels || models.Any(m => string.IsNullOrEmpty(m) || m.Length > MaxModelLength)))
             errors["models"] = [$"'models' may list up to {MaxModels} names of 1 to {MaxModelLength} characters."];
-        if (metadata is { } m && (m.ValueKind != JsonValueKind.Object || m.GetRawText().Length > MaxMetadataChars))
-            errors["metadata"] = [$"'metadata' must be a JSON object of at most {MaxMetadataChars} characters."];
+        if (metadata is { } m && (m.ValueKind != JsonValueKind.Object || m.GetRawText().Length > MaxMetadataChars || Depth(m) > MaxMetadataDepth))
+            errors["metadata"] = [$"'metadata' must be a JSON object of at most {MaxMetadataChars} characters, nested at most {MaxMetadataDepth} levels deep."];
         return errors.Count == 0 ? null : TypedResults.ValidationProblem(errors, title: "The request is not valid.");
     }
+
+    /// <summary>Levels of objects and arrays: {} is 1, {"a":[1]} is 2. A deeper record once made /key/list fail for every key.</summary>
+    static int Depth(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => 1 + e.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        JsonValueKind.Array => 1 + e.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
+
+    /// <summary>409 when another key has <paramref name="alias"/> already (LiteLLM refuses them too): aliases name keys in the Keys page and in logs.</summary>
+    static async Task<IResult?> AliasTakenAsync(KeyDatabase database, string? alias, string? ownKeyId) =>
+        alias is not null && await database.Store!.AliasTakenAsync(alias, ownKeyId)
+            ? CodedProblem.Of(StatusCodes.Status409Conflict, ProblemCodes.KeyAliasTaken, "Alias taken", $"Another key has the key_alias '{alias}': choose another one.")
+            : null;
 
     /// <summary>The fields the body sets to null: LiteLLM's way of taking a setting away.</summary>
     static async Task<HashSet<string>> NullFieldsAsync(HttpRequest request)

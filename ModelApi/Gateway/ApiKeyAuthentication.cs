@@ -16,7 +16,7 @@ namespace CustomGpt.ModelApi.Gateway;
 /// every key from that address is refused for the rest of the minute. The database not answering is a 503, never "let it through".
 /// </summary>
 public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggers, UrlEncoder encoder,
-    ModelApiSettings settings, GatewaySecrets secrets, KeyDatabase database, VerifiedKeys keys, FailedKeyChecks failures, TimeProvider time)
+    GatewaySecrets secrets, KeyDatabase database, VerifiedKeys keys, FailedKeyChecks failures, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -31,7 +31,7 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var address = ClientAddress.Of(Context, settings.TrustForwardedFor);
+        var address = ClientAddress.Of(Context);
         if (!secrets.AnyKey) return Admit(new Caller(KeyRoles.Open, address));
         var presented = ApiKeyCheck.Presented(Request);
         if (presented is null)

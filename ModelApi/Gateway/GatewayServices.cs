@@ -8,7 +8,7 @@ namespace CustomGpt.ModelApi.Gateway;
 public static class GatewayServices
 {
     /// <summary>The key database (when MASTER_KEY or RATE_LIMIT_RPM needs one), the key cache, metrics,
-    /// JSON logs when LOG_FORMAT=json, and the request body limit.</summary>
+    /// JSON logs when LOG_FORMAT=json (escaped text otherwise), the request body limit, and 4xx for bad requests Kestrel refuses.</summary>
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder, ModelApiSettings settings)
     {
         var needsDatabase = settings.MasterKey is not null || settings.RateLimitRpm is not null;
@@ -27,10 +27,18 @@ public static class GatewayServices
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         builder.Services.AddGatewayPolicies();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxBodyBytes);
+        // A body Kestrel stops reading (slower than MinRequestBodyDataRate: 408; too large: 413) is the caller's doing, not a 500.
+        builder.Services.Configure<ExceptionHandlerOptions>(o => o.StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+        // Either way a log entry is one entry, whatever a caller wrote into what it logs (JSON escapes by itself).
         if (settings.JsonLogs)
         {
             builder.Logging.AddConsole(o => o.FormatterName = CloudLoggingFormatter.Name)
                 .AddConsoleFormatter<CloudLoggingFormatter, ConsoleFormatterOptions>();
+        }
+        else
+        {
+            builder.Logging.AddConsole(o => o.FormatterName = TextLogFormatter.Name)
+                .AddConsoleFormatter<TextLogFormatter, ConsoleFormatterOptions>();
         }
         return builder;
     }

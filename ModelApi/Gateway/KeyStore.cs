@@ -60,6 +60,13 @@ public abstract class KeyStore
         return await c.QuerySingleOrDefaultAsync<KeyRow>("SELECT * FROM keys WHERE key_id = @keyId", new { keyId });
     }
 
+    /// <summary>Whether a key other than <paramref name="ownKeyId"/> has this alias.</summary>
+    public async Task<bool> AliasTakenAsync(string alias, string? ownKeyId)
+    {
+        await using var c = await OpenAsync(default);
+        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM keys WHERE key_alias = @alias AND key_id <> @own", new { alias, own = ownKeyId ?? "" }) > 0;
+    }
+
     public async Task<IReadOnlyList<KeyRow>> ListAsync()
     {
         await using var c = await OpenAsync(default);

@@ -11,13 +11,35 @@ public sealed class SqliteKeyStore : KeyStore
 
     public SqliteKeyStore(string path)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null) Directory.CreateDirectory(folder);
+        CreatePrivately(path);
         // Default Timeout: how long a writer waits for another one holding the lock.
         connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
     }
 
     public override string Kind => "sqlite";
+
+    /// <summary>Key hashes and usage are the operator's alone: a folder we make is 0700, a database file we make 0600
+    /// (SQLite gives its -wal and -shm files the database's mode). Folders that exist already are left as they are.</summary>
+    static void CreatePrivately(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full);
+        if (OperatingSystem.IsWindows())
+        {
+            if (folder is not null) Directory.CreateDirectory(folder);
+            return;
+        }
+        if (folder is not null && !Directory.Exists(folder)) Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (File.Exists(full)) return;
+        try
+        {
+            using var _ = new FileStream(full, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+        }
+        catch (IOException) when (File.Exists(full))
+        {
+            // another instance made it first
+        }
+    }
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {

@@ -65,8 +65,8 @@ public sealed record ModelApiSettings
     public string KeysDb { get; init; } = Path.Combine(AppContext.BaseDirectory, "data", "keys.db");
     /// <summary>Requests per minute per client address for callers without a virtual key; null is no limit.</summary>
     public int? RateLimitRpm { get; init; }
-    /// <summary>Take the client address from the first X-Forwarded-For hop (only behind a proxy that sets it).</summary>
-    public bool TrustForwardedFor { get; init; }
+    /// <summary>TRUST_FORWARDED_FOR, FORWARDED_HOPS: the proxies trusted to say who the client is (none by default).</summary>
+    public ForwardedTrust Forwarded { get; init; } = ForwardedTrust.None;
     /// <summary>"json": one Cloud Logging JSON object per line; anything else is plain text.</summary>
     public bool JsonLogs { get; init; }
     /// <summary>Request bodies larger than this get 413.</summary>
@@ -147,7 +147,10 @@ public sealed record ModelApiSettings
             DatabaseUrl = Secret(config["DATABASE_URL"]),
             KeysDb = config["KEYS_DB"] is { Length: > 0 } keysDb ? keysDb.Trim() : Path.Combine(AppContext.BaseDirectory, "data", "keys.db"),
             RateLimitRpm = string.IsNullOrWhiteSpace(config["RATE_LIMIT_RPM"]) ? null : Int("RATE_LIMIT_RPM", 0, 1, 1_000_000),
-            TrustForwardedFor = Bool("TRUST_FORWARDED_FOR", false),
+            Forwarded = ForwardedTrust.From(
+                string.IsNullOrWhiteSpace(config["TRUST_FORWARDED_FOR"]) ? null : Bool("TRUST_FORWARDED_FOR", false),
+                string.IsNullOrWhiteSpace(config["FORWARDED_HOPS"]) ? null : Int("FORWARDED_HOPS", 0, 0, ForwardedTrust.MaxHops),
+                config["FLY_APP_NAME"], errors),
             JsonLogs = string.Equals(config["LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase),
             MaxBodyBytes = Int("MAX_BODY_BYTES", 1 << 20, 1024, int.MaxValue),
         };

@@ -112,7 +112,11 @@ if [ ${#errors[@]} -gt 0 ]; then
 fi
 
 concurrency=$((parallel + max_queue))
-env_vars="PARALLEL=$parallel,MAX_QUEUE=$max_queue,THREADS=$threads"
+# TRUST_FORWARDED_FOR=true: Cloud Run's front end appends the address it took the connection from to
+# X-Forwarded-For, so the right-most entry is the caller (RATE_LIMIT_RPM and the access log count that one;
+# whatever a caller writes further left is never read). Behind an external Application Load Balancer, which
+# appends "<client>,<load-balancer>", set FORWARDED_HOPS=2 instead (README "Security model").
+env_vars="PARALLEL=$parallel,MAX_QUEUE=$max_queue,THREADS=$threads,TRUST_FORWARDED_FOR=true"
 [ -n "${MODEL_URL:-}" ] && env_vars+=",MODEL_URL=$MODEL_URL"
 [ -n "${MODEL_SHA256:-}" ] && env_vars+=",MODEL_SHA256=$MODEL_SHA256"
 

@@ -14,13 +14,27 @@ public class DoorTests(Browser browser)
     {
         var refused = Assert.ThrowsAny<Exception>(() => new DashboardProcess(NoApi, "the-operators-key", ("HOST", "0.0.0.0"))).ToString();
         Assert.Contains("exited early", refused);
-        Assert.Contains("Refusing to listen on http://0.0.0.0:0", refused);
+        Assert.Contains("Refusing to listen on http://0.0.0.0:", refused); // the address Kestrel bound, with its port
         Assert.Contains("Set DASHBOARD_PASSWORD", refused);
         Assert.Contains("DASHBOARD_PUBLIC=true", refused);
         Assert.DoesNotContain("the-operators-key", refused);
 
         using var meant = new DashboardProcess(NoApi, "the-operators-key", ("HOST", "0.0.0.0"), ("DASHBOARD_PUBLIC", "true"));
         Assert.False(meant.HasExited);
+    }
+
+    [Fact]
+    public void The_refusal_is_decided_from_the_addresses_Kestrel_binds_not_from_HOST()
+    {
+        var port = ServerProcess.FreePort();
+        var refused = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var _ = new DashboardProcess(NoApi, "the-operators-key", ("HOST", "127.0.0.1"), ("Kestrel__Endpoints__Pub__Url", $"http://0.0.0.0:{port}"));
+        }).ToString(); // (disposed, should it ever start)
+        Assert.Contains("exited early", refused);
+        Assert.Contains($"Refusing to listen on http://0.0.0.0:{port}", refused);
+        Assert.DoesNotContain("Now listening on", refused); // refused before serving anything
+        Assert.DoesNotContain("the-operators-key", refused);
     }
 
     [Fact]

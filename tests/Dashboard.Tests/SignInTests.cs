@@ -30,7 +30,7 @@ public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeySta
 
         Assert.DoesNotContain(secret, await page.ContentAsync());
         lock (frames) Assert.DoesNotContain(secret, frames.ToString());
-        Assert.Contains("JS.", frames.ToString()); // the recorder did see the circuit's traffic
+        lock (frames) Assert.Contains("JS.", frames.ToString()); // the recorder did see the circuit's traffic (read under its lock: frames still arrive)
         Assert.All(await page.Context.CookiesAsync(), c => Assert.DoesNotContain(secret, c.Value)); // encrypted
 
         await page.GotoAsync(new Uri(stack.Dashboard.Address, "keys").ToString()); // not for a virtual key

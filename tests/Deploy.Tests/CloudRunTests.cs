@@ -12,7 +12,7 @@ public sealed class CloudRunTests
 
     const string Common = "gcloud run deploy customgpt-api --project=my-proj --region=europe-west1 " +
         "--image=europe-west1-docker.pkg.dev/my-proj/customgpt/modelapi:latest --port=8080 --memory=2Gi --cpu=2 --cpu-boost --cpu-throttling " +
-        "--timeout=300 --concurrency=16 --min-instances=0 --max-instances=10 " + Probes + " --set-env-vars=PARALLEL=4,MAX_QUEUE=12,THREADS=2";
+        "--timeout=300 --concurrency=16 --min-instances=0 --max-instances=10 " + Probes + " --set-env-vars=PARALLEL=4,MAX_QUEUE=12,THREADS=2,TRUST_FORWARDED_FOR=true";
 
     [Fact]
     public void Dry_run_prints_the_deploy_command_with_the_key_from_Secret_Manager()
@@ -37,7 +37,7 @@ public sealed class CloudRunTests
     {
         var (code, stdout, stderr) = Deploy(["--dry-run"], ("GCP_PROJECT", "my-proj"), ("GCP_REGION", "europe-west1"), ("API_KEY", "s3cret-value"));
         Assert.True(code == 0, stderr);
-        Assert.Equal(Common.Replace("THREADS=2", "THREADS=2,API_KEY=***", StringComparison.Ordinal).Replace("--set-env-vars=", "'--set-env-vars=", StringComparison.Ordinal) + "' --allow-unauthenticated", stdout.Trim());
+        Assert.Equal(Common.Replace("TRUST_FORWARDED_FOR=true", "TRUST_FORWARDED_FOR=true,API_KEY=***", StringComparison.Ordinal).Replace("--set-env-vars=", "'--set-env-vars=", StringComparison.Ordinal) + "' --allow-unauthenticated", stdout.Trim());
         Assert.DoesNotContain("s3cret-value", stdout + stderr, StringComparison.Ordinal);
     }
 
@@ -52,7 +52,7 @@ public sealed class CloudRunTests
         Assert.Equal("gcloud builds submit --project=my-proj --region=us-central1 --config=deploy/cloudrun/cloudbuild.yaml --substitutions=_IMAGE=europe-docker.pkg.dev/my-proj/r/api:v2 .", lines[0]);
         Assert.Equal("gcloud run deploy gpt --project=my-proj --region=us-central1 --image=europe-docker.pkg.dev/my-proj/r/api:v2 --port=8080 " +
             "--memory=2Gi --cpu=2 --cpu-boost --cpu-throttling --timeout=300 --concurrency=32 --min-instances=1 --max-instances=10 " + Probes +
-            " --set-env-vars=PARALLEL=2,MAX_QUEUE=30,THREADS=2 --no-allow-unauthenticated", lines[1]);
+            " --set-env-vars=PARALLEL=2,MAX_QUEUE=30,THREADS=2,TRUST_FORWARDED_FOR=true --no-allow-unauthenticated", lines[1]);
         Assert.Equal(2, lines.Length);
     }
 
@@ -98,7 +98,7 @@ public sealed class CloudRunTests
         Assert.Contains("--no-cpu-throttling", words);
         Assert.DoesNotContain("--cpu-throttling", words);
         Assert.Contains("--service-account=modelapi@p.iam.gserviceaccount.com", words);
-        Assert.Contains("--set-env-vars=PARALLEL=4,MAX_QUEUE=12,THREADS=2,MODEL_URL=gs://my-models/tinyllama.gguf", words);
+        Assert.Contains("--set-env-vars=PARALLEL=4,MAX_QUEUE=12,THREADS=2,TRUST_FORWARDED_FOR=true,MODEL_URL=gs://my-models/tinyllama.gguf", words);
 
         (code, _, stderr) = Deploy(["--dry-run"], ("GCP_PROJECT", "p"), ("ACCESS", "private"), ("TIMEOUT", "4000"), ("CPU", "two"), ("MEMORY", "2GB"), ("CPU_THROTTLING", "yes"));
         Assert.Equal(1, code);
@@ -142,7 +142,7 @@ public sealed class CloudRunTests
         Assert.Equal(flags["timeout"], Scalar(spec, "timeoutSeconds"));
         Assert.Equal(flags["cpu"], Scalar(Map(Map(container, "resources"), "limits"), "cpu"));
         Assert.Equal(flags["memory"], Scalar(Map(Map(container, "resources"), "limits"), "memory"));
-        Assert.Equal(flags["set-env-vars"], string.Join(',', new[] { "PARALLEL", "MAX_QUEUE", "THREADS" }.Select(k => $"{k}={Scalar(env[k], "value")}")));
+        Assert.Equal(flags["set-env-vars"], string.Join(',', new[] { "PARALLEL", "MAX_QUEUE", "THREADS", "TRUST_FORWARDED_FOR" }.Select(k => $"{k}={Scalar(env[k], "value")}")));
         Assert.Equal(int.Parse(Scalar(env["PARALLEL"], "value")) + int.Parse(Scalar(env["MAX_QUEUE"], "value")), int.Parse(Scalar(spec, "containerConcurrency")));
         Assert.Equal("customgpt-api-key", Scalar(Map(Map(env["API_KEY"], "valueFrom"), "secretKeyRef"), "name"));
 

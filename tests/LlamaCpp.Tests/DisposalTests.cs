@@ -8,17 +8,28 @@ public class DisposalTests(TinyModel tiny) : IClassFixture<TinyModel>
     [Fact]
     public void A_model_disposed_while_other_threads_tokenize_never_crashes_the_process()
     {
-        var text = string.Concat(Enumerable.Repeat("the quick brown fox jumps over a lazy dog. ", 2_000));
+        // Each call takes a few milliseconds; four threads keep calls overlapping, so the handle never runs out of
+        // references by itself. That once let every call after Dispose through until, by chance, none overlapped
+        // (a minute and more on a busy machine). Now each thread stops at its first call after Dispose.
+        var text = string.Concat(Enumerable.Repeat("the quick brown fox jumps over a lazy dog. ", 500));
         for (var round = 0; round < 5; round++)
         {
             var model = LlamaModel.Load(tiny.Path);
+            var disposed = 0;
             var completed = new int[4];
+            var servedAfterDispose = new int[4];
             var errors = new Exception?[4];
             var threads = Enumerable.Range(0, 4).Select(i => new Thread(() =>
             {
                 try
                 {
-                    while (true) { Assert.NotEmpty(model.Tokenize(text)); Interlocked.Increment(ref completed[i]); }
+                    while (true)
+                    {
+                        var afterDispose = Volatile.Read(ref disposed) == 1;
+                        Assert.NotEmpty(model.Tokenize(text));
+                        if (afterDispose) servedAfterDispose[i]++;
+                        Interlocked.Increment(ref completed[i]);
+                    }
                 }
                 catch (ObjectDisposedException)
                 {
@@ -38,8 +49,10 @@ public class DisposalTests(TinyModel tiny) : IClassFixture<TinyModel>
                 Thread.Sleep(1);
             }
             model.Dispose();
+            Volatile.Write(ref disposed, 1);
             foreach (var t in threads) Assert.True(t.Join(TimeSpan.FromMinutes(1)), "A tokenizing thread did not stop within a minute of the model's Dispose.");
             Assert.All(errors, Assert.Null);
+            Assert.All(servedAfterDispose, n => Assert.Equal(0, n)); // a call that starts after Dispose is refused
         }
     }
 
@@ -52,6 +65,7 @@ public class DisposalTests(TinyModel tiny) : IClassFixture<TinyModel>
         var sampler = TokenSampler.Create(model, new SamplingOptions { Seed = 1 });
         var token = model.Tokenize("the")[0];
         model.Dispose(); // the context still holds the model: decoding goes on safely
+        Assert.Throws<ObjectDisposedException>(() => model.Tokenize("the")); // but the model itself takes no new call
         batch.Add(token, 0, 0, wantLogits: true);
         context.Decode(batch);
         Assert.InRange(sampler.Sample(context, 0), 0, model.VocabSize - 1);

@@ -193,7 +193,7 @@ public abstract class LimitTests
         Task<HttpResponseMessage> From(string address)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/tokenize") { Content = new StringContent("""{"text":"a"}""", System.Text.Encoding.UTF8, "application/json") };
-            request.Headers.Add("X-Forwarded-For", address + ", 10.0.0.1");
+            request.Headers.Add("X-Forwarded-For", "10.0.0.1, " + address); // the trusted proxy appends the client on the right
             return server.Http.SendAsync(request);
         }
         Assert.Equal(HttpStatusCode.OK, (await From("203.0.113.7")).StatusCode);

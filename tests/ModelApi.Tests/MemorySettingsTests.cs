@@ -31,7 +31,7 @@ public class MemorySettingsTests
         // llama.cpp's tools keep their compute threads in a pool that polls at 50; so does the server.
         Assert.Equal((50, 0), (settings.ThreadPoll, Settings(("THREAD_POLL", "0")).ThreadPoll));
         // Flags read as the Dashboard reads its own: true/1, false/0.
-        Assert.Equal((true, false, true), (Settings(("LOG_PROMPTS", "1")).LogPrompts, Settings(("PROMPT_CACHE", "0")).PromptCache, Settings(("TRUST_FORWARDED_FOR", " TRUE ")).TrustForwardedFor));
+        Assert.Equal((true, false, true), (Settings(("LOG_PROMPTS", "1")).LogPrompts, Settings(("PROMPT_CACHE", "0")).PromptCache, Settings(("TRUST_FORWARDED_FOR", " TRUE ")).Forwarded.Hops == 1));
     }
 
     [Theory]
@@ -43,10 +43,23 @@ public class MemorySettingsTests
     [InlineData("LOG_PROMPTS", "ture", "LOG_PROMPTS='ture' must be true or false")]
     [InlineData("PROMPT_CACHE", "off", "PROMPT_CACHE='off' must be true or false")]
     [InlineData("TRUST_FORWARDED_FOR", "yes", "TRUST_FORWARDED_FOR='yes' must be true or false")]
+    [InlineData("FORWARDED_HOPS", "two", "FORWARDED_HOPS='two' must be a whole number from 0 to 10")]
+    [InlineData("FORWARDED_HOPS", "11", "FORWARDED_HOPS='11' must be a whole number from 0 to 10")]
     public void Unknown_values_are_refused_at_start_naming_the_setting(string key, string value, string message)
     {
         var e = Assert.Throws<InvalidSettingsException>(() => Settings((key, value)));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Trusted_proxies_are_counted_one_way_and_a_contradiction_is_refused()
+    {
+        Assert.Equal(0, Settings().Forwarded.Hops);
+        Assert.Equal((1, false), (Settings(("TRUST_FORWARDED_FOR", "true")).Forwarded is var one ? (one.Hops, one.OnFly) : default));
+        Assert.Equal((2, true), (Settings(("FORWARDED_HOPS", "2"), ("FLY_APP_NAME", "app")).Forwarded is var two ? (two.Hops, two.OnFly) : default));
+        Assert.Equal(1, Settings(("TRUST_FORWARDED_FOR", "true"), ("FORWARDED_HOPS", "1")).Forwarded.Hops);
+        var e = Assert.Throws<InvalidOperationException>(() => Settings(("TRUST_FORWARDED_FOR", "true"), ("FORWARDED_HOPS", "2")));
+        Assert.Contains("TRUST_FORWARDED_FOR=true contradicts FORWARDED_HOPS=2", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
