@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CustomGpt.Dashboard.Hosting;
 using CustomGpt.ModelApi.Client;
+using CustomGpt.ModelApi.Contracts;
 
 namespace CustomGpt.Dashboard.SignIn;
 
@@ -26,15 +27,24 @@ public sealed class SignInCheck(Door door, DashboardSettings settings, ModelApiC
         {
             return (null, e.Message); // plain http to another machine: the key would travel in clear text
         }
-        // A cheap call that needs a key says whether ModelApi accepts it (loading: the key was accepted first).
-        var tried = await withKey.TokenizeAsync("", ct);
-        if (tried.Failure is { Kind: ApiFailureKind.Unauthorized or ApiFailureKind.ModelNotAllowed } refused) return (null, Session.RefusalOf(refused.Code));
-        if (tried.Failure is { Kind: not ApiFailureKind.Loading } failed) return (null, "ModelApi could not check the key: " + failed.Message);
-
-        // Only the master key may list keys; a virtual key may read its own info (for its name); API_KEY neither.
-        if ((await withKey.ListKeysAsync(ct)).Succeeded) return (Session.ForKey(secret, "master key", isMaster: true), null);
-        var info = (await withKey.KeyInfoAsync(null, ct)).Value?.Info;
-        return (Session.ForKey(secret, info is null ? "API key" : info.KeyAlias ?? info.KeyName, isMaster: false), null);
+        // One question, "who am I" (GET /key/info without ?key=), says whether ModelApi accepts the key and in which role.
+        var who = await withKey.KeyInfoAsync(null, ct);
+        if (who.Failure is { Kind: ApiFailureKind.Unauthorized } refused) return (null, Session.RefusalOf(refused.Code));
+        if (who.Failure is { } failed) return (null, "ModelApi could not check the key: " + failed.Message);
+        var (role, info) = (who.Value!.Role, who.Value.Info);
+        if (role == KeyRoles.Metrics) return (null, "This key only reads /metrics; sign in with a key that may generate.");
+        if (info?.Models is { Count: > 0 })
+        {
+            // A key limited to some models: is the one this service serves among them? (loading: it was accepted first)
+            var tried = await withKey.TokenizeAsync("", ct);
+            if (tried.Failure is { Kind: ApiFailureKind.ModelNotAllowed } notAllowed) return (null, Session.RefusalOf(notAllowed.Code));
+        }
+        return role switch
+        {
+            KeyRoles.Master => (Session.ForKey(secret, "master key", isMaster: true), null),
+            KeyRoles.VirtualKey when info is not null => (Session.ForKey(secret, info.KeyAlias ?? info.KeyName, isMaster: false), null),
+            _ => (Session.ForKey(secret, "API key", isMaster: false), null),
+        };
     }
 
     /// <summary>Compared as SHA-256 digests in constant time: the time taken says nothing about the password.</summary>
