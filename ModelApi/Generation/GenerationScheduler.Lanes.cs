@@ -102,12 +102,13 @@ public sealed partial class GenerationScheduler
         // In lane order, generating tokens and prompt chunks side by side: llama.cpp splits a decode over lanes of
         // their own into sub-batches of consecutive lanes with as many tokens each, one pass over the weights per
         // sub-batch, so lane order keeps a waiting prompt from cutting the generating lanes into two passes.
+        var lastPromptTurn = LastPromptTurn();
         for (var lane = 0; lane < lanes.Length; lane++)
         {
             if (lanes[lane] is not { } job) continue;
             if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
             if (job.PromptDone) AddNextToken(lane, job);
-            else if (room > 0) room -= AddPromptChunk(lane, job, room);
+            else if (room > 0 && memories[lane].LastUsed <= lastPromptTurn) room -= AddPromptChunk(lane, job, room);
         }
         if (batch.Count == 0) return lanes.Any(j => j is not null);
 
@@ -141,6 +142,24 @@ public sealed partial class GenerationScheduler
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// The prompts of at most half the lanes advance in one step, the earliest requests' first: when a burst of
+    /// requests arrives, half of them get their first token after about half the prompt work instead of all of
+    /// them after all of it (llama-server's way), and then generate beside the others' prompts. Returns the
+    /// admission number of the latest prompt that takes its turn in this step.
+    /// </summary>
+    long LastPromptTurn()
+    {
+        var waiting = 0;
+        for (var lane = 0; lane < lanes.Length; lane++)
+            if (lanes[lane] is { PromptDone: false }) promptOrder[waiting++] = memories[lane].LastUsed;
+        if (waiting == 0) return long.MinValue;
+        var turns = Math.Max(1, lanes.Length / 2);
+        if (waiting <= turns) return long.MaxValue;
+        Array.Sort(promptOrder, 0, waiting);
+        return promptOrder[turns - 1];
     }
 
     void AddNextToken(int lane, GenerationJob job)
