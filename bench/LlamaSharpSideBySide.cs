@@ -20,7 +20,7 @@ static class LlamaSharpSideBySide
             .Single(a => a.Key == "LlamaSharpRun").Value!;
         if (!File.Exists(llamaSharpDll)) throw new FileNotFoundException($"{llamaSharpDll} is missing: build the bench in this configuration (dotnet run -c Release --project bench builds both).");
         Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPath).Length / 1048576.0:F0} MiB), {threads} threads, greedy, {tokens} tokens, {rounds} rounds A-B / B-A, {Environment.ProcessorCount} cores{(busy > 0 ? $", {busy} busy thread(s) of other work" : "")}");
-        Console.WriteLine($"load average before: {LoadAverage()}");
+        Console.WriteLine($"load average before: {MachineCpu.LoadAverage()}");
         var machineBefore = MachineCpu.Read();
         using var a = new EngineProcess(typeof(LlamaSharpSideBySide).Assembly.Location, BindingWorker.Flag, "--model", modelPath, "--threads", Invariant(threads));
         using var b = new EngineProcess(llamaSharpDll, modelPath, Invariant(threads), BenchModel.Prompt);
@@ -58,7 +58,7 @@ static class LlamaSharpSideBySide
         Console.WriteLine($"| LLamaSharp / binding | {Median(runsB.Select(r => r.PromptTokensPerSecond)) / Median(runsA.Select(r => r.PromptTokensPerSecond)):F2} | {Median(runsB.Select(r => r.TokensPerSecond)) / Median(runsA.Select(r => r.TokensPerSecond)):F2} (per round: median {Median(ratios):F2}, {ratios.Min():F2}–{ratios.Max():F2}) |");
         Console.WriteLine();
         Console.WriteLine(SameTokens(runsA, runsB));
-        Console.WriteLine($"load average after: {LoadAverage()}; {(busy > 0 ? "the busy threads and " : "")}other processes used {othersShare * 100:F0} % of the machine's CPU time during the {rounds} rounds");
+        Console.WriteLine($"load average after: {MachineCpu.LoadAverage()}; {(busy > 0 ? "the busy threads and " : "")}other processes used {othersShare * 100:F0} % of the machine's CPU time during the {rounds} rounds");
     }
 
     static void Describe(EngineInfo info)
@@ -93,24 +93,5 @@ static class LlamaSharpSideBySide
         return $"{Median(list):F1} ({list.Min():F1}–{list.Max():F1})";
     }
 
-    static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-
     static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The machine's CPU time from /proc/stat (all cores), busy and total, in seconds.</summary>
-    readonly record struct MachineCpu(double Busy, double Total)
-    {
-        public static MachineCpu Read()
-        {
-            // cpu  user nice system idle iowait irq softirq steal ... (clock ticks, 100 a second)
-            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                .Skip(1).Take(8).Select(f => double.Parse(f, CultureInfo.InvariantCulture) / 100).ToArray();
-            var total = fields.Sum();
-            return new MachineCpu(total - fields[3] - fields[4], total);
-        }
-
-        /// <summary>The share of all cores' time that processes other than the engines were busy.</summary>
-        public double OthersShare(MachineCpu later, TimeSpan engines) =>
-            Math.Max(0, later.Busy - Busy - engines.TotalSeconds) / (later.Total - Total);
-    }
 }

@@ -11,6 +11,8 @@ using static CustomGpt.Bench.Statistics;
 //        dotnet run -c Release --project bench -- --memory [--threads N] [--rounds N]   (peak RSS per loading / KV cache setting)
 //        dotnet run -c Release --project bench -- --two-loops [--poll-a N] [--poll-b N] (two direct loops: the noise floor, thread polling)
 //        dotnet run -c Release --project bench -- --llamasharp [--threads N] [--tokens N] [--rounds N] [--busy N]  (the binding and LLamaSharp, each in its own process; --busy: N spinning threads of other work)
+//        dotnet run -c Release --project bench -- --vs-llama-server PATH [--clients 1,4,8,16] [--rounds N] [--tokens N] [--lanes N] [--no-long-prompt] [--env KEY=VALUE] [--llama-args "..."]
+//                                                        (ModelApi against llama-server under load; bench/build-llama-server.sh builds PATH)
 // Prints figures only; nothing here asserts. README "Performance" has what was measured.
 if (args.Contains("--gateway"))
 {
@@ -31,6 +33,11 @@ if (args.Contains(BindingWorker.Flag))
 if (args.Contains("--llamasharp"))
 {
     LlamaSharpSideBySide.Run(BenchModel.Ensure(), threads, Arg("--tokens", 128), Arg("--rounds", 8), Arg("--busy", 0));
+    return;
+}
+if (args.Contains("--vs-llama-server"))
+{
+    await VsLlamaServer.RunAsync(args, BenchModel.Ensure(), threads);
     return;
 }
 if (args.Contains("--chat"))

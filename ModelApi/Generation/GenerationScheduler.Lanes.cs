@@ -95,41 +95,20 @@ public sealed partial class GenerationScheduler
     bool Step()
     {
         batch.Clear();
+        // Every generating lane's next token has its place (the constructor made sure they fit): it keeps each
+        // stream moving. Prompts share the rest, a chunk per lane; a long prompt continues in the next step.
         var room = context.BatchSize;
-        // Generating lanes first: one token each keeps every stream moving (the constructor made sure they fit).
-        for (var lane = 0; lane < lanes.Length && room > 0; lane++)
+        foreach (var job in lanes) if (job is { PromptDone: true }) room--;
+        // In lane order, generating tokens and prompt chunks side by side: llama.cpp splits a decode over lanes of
+        // their own into sub-batches of consecutive lanes with as many tokens each, one pass over the weights per
+        // sub-batch, so lane order keeps a waiting prompt from cutting the generating lanes into two passes.
+        var lastPromptTurn = LastPromptTurn();
+        for (var lane = 0; lane < lanes.Length; lane++)
         {
-            if (lanes[lane] is not { PromptDone: true } job) continue;
+            if (lanes[lane] is not { } job) continue;
             if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
-            try
-            {
-                if (job.Position >= context.SequenceContextSize) SlideWindow(lane, job);
-            }
-            catch (LlamaException e)
-            {
-                Fail(lane, job, e);
-                continue;
-            }
-            // Not remembered for reuse: a token decoded alone gets cells that differ in the last bits from
-            // the same token decoded among many (llama.cpp adds in another order), and reuse must not change the text.
-            job.LogitsIndex = batch.Add(job.LastToken, job.Position++, lane, wantLogits: true);
-            room--;
-        }
-        // Then prompts, a chunk per lane as long as there is room; a long prompt continues in the next step.
-        for (var lane = 0; lane < lanes.Length && room > 0; lane++)
-        {
-            if (lanes[lane] is not { PromptDone: false } job) continue;
-            if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
-            var prompt = job.Plan.PromptTokens;
-            var take = Math.Min(room, Math.Min(prompt.Length - job.PromptCursor, PromptChunk - job.PromptCursor % PromptChunk));
-            for (var i = 0; i < take; i++)
-            {
-                var last = job.PromptCursor + 1 == prompt.Length;
-                memories[lane].Append(prompt[job.PromptCursor]);
-                var index = batch.Add(prompt[job.PromptCursor++], job.Position++, lane, wantLogits: last);
-                if (last) job.LogitsIndex = index;
-            }
-            room -= take;
+            if (job.PromptDone) AddNextToken(lane, job);
+            else if (room > 0 && memories[lane].LastUsed <= lastPromptTurn) room -= AddPromptChunk(lane, job, room);
         }
         if (batch.Count == 0) return lanes.Any(j => j is not null);
 
@@ -164,6 +143,56 @@ public sealed partial class GenerationScheduler
         }
         return true;
     }
+
+    /// <summary>
+    /// The prompts of at most half the lanes advance in one step, the earliest requests' first: when a burst of
+    /// requests arrives, half of them get their first token after about half the prompt work instead of all of
+    /// them after all of it (llama-server's way), and then generate beside the others' prompts. Returns the
+    /// admission number of the latest prompt that takes its turn in this step.
+    /// </summary>
+    long LastPromptTurn()
+    {
+        var waiting = 0;
+        for (var lane = 0; lane < lanes.Length; lane++)
+            if (lanes[lane] is { PromptDone: false }) promptOrder[waiting++] = memories[lane].LastUsed;
+        if (waiting == 0) return long.MinValue;
+        var turns = Math.Max(1, lanes.Length / 2);
+        if (waiting <= turns) return long.MaxValue;
+        Array.Sort(promptOrder, 0, waiting);
+        return promptOrder[turns - 1];
+    }
+
+    void AddNextToken(int lane, GenerationJob job)
+    {
+        try
+        {
+            if (job.Position >= context.SequenceContextSize) SlideWindow(lane, job);
+        }
+        catch (LlamaException e)
+        {
+            Fail(lane, job, e);
+            return;
+        }
+        // Not remembered for reuse: a token decoded alone gets cells that differ in the last bits from
+        // the same token decoded among many (llama.cpp adds in another order), and reuse must not change the text.
+        job.LogitsIndex = batch.Add(job.LastToken, job.Position++, lane, wantLogits: true);
+    }
+
+    /// <summary>The prompt's next chunk, up to the next multiple of <see cref="PromptChunk"/>; how many tokens it took.</summary>
+    int AddPromptChunk(int lane, GenerationJob job, int room)
+    {
+        var prompt = job.Plan.PromptTokens;
+        var take = Math.Min(room, Math.Min(prompt.Length - job.PromptCursor, PromptChunk - job.PromptCursor % PromptChunk));
+        for (var i = 0; i < take; i++)
+        {
+            var last = job.PromptCursor + 1 == prompt.Length;
+            memories[lane].Append(prompt[job.PromptCursor]);
+            var index = batch.Add(prompt[job.PromptCursor++], job.Position++, lane, wantLogits: last);
+            if (last) job.LogitsIndex = index;
+        }
+        return take;
+    }
+
     void Accept(int lane, GenerationJob job, int token)
     {
         if (model.IsEndOfGeneration(token))

@@ -17,6 +17,7 @@ public sealed partial class GenerationScheduler : IDisposable
     readonly TokenBatch batch;
     readonly GenerationJob?[] lanes;
     readonly LaneMemory[] memories;
+    readonly long[] promptOrder; // the scheduler thread's scratch: admission numbers of the lanes with prompts left
     readonly bool promptCache;
     readonly JobQueue queue = new();
     readonly CancellationTokenSource stopping = new();
@@ -44,6 +45,7 @@ public sealed partial class GenerationScheduler : IDisposable
             batch = new TokenBatch(context.BatchSize);
             lanes = new GenerationJob?[context.MaxSequences];
             memories = [.. Enumerable.Range(0, lanes.Length).Select(_ => new LaneMemory())];
+            promptOrder = new long[lanes.Length];
             // One token per generating lane must always fit in a decode step.
             if (lanes.Length > context.BatchSize)
                 throw new ArgumentException($"{lanes.Length} parallel sequences need a batch of at least {lanes.Length} tokens (got {context.BatchSize}).", nameof(options));

@@ -43,8 +43,8 @@ public sealed record ModelApiSettings
     public ModelLoadOptions Load { get; init; } = new();
     /// <summary>KV_CACHE_TYPE: f16 (default), q8_0 or q4_0.</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
-    /// <summary>FLASH_ATTENTION: off with an f16 cache, auto (llama.cpp turns it on) with a quantized one, which needs it.</summary>
-    public FlashAttention FlashAttention { get; init; } = FlashAttention.Off;
+    /// <summary>FLASH_ATTENTION: auto (llama.cpp turns it on), but off with one lane and an f16 cache.</summary>
+    public FlashAttention FlashAttention { get; init; } = FlashAttention.Auto;
     /// <summary>Browser origins allowed to call the API (CORS); none by default.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>Prompt text appears in logs only when this is on.</summary>
@@ -113,6 +113,7 @@ public sealed record ModelApiSettings
         }
         var (modelUrl, modelObject) = ParseModelUrl(config["MODEL_URL"], errors);
         var kvCache = ParseKvCache(config["KV_CACHE_TYPE"], errors);
+        var parallel = Int("PARALLEL", 4, 1, 64);
         var contextSize = string.IsNullOrWhiteSpace(config["CONTEXT_SIZE"]) ? (int?)null : Int("CONTEXT_SIZE", 0, 16, 1 << 20);
         var settings = new ModelApiSettings
         {
@@ -122,7 +123,7 @@ public sealed record ModelApiSettings
             // Trimmed: a secret made with `echo` ends in a newline that no client sends.
             ApiKey = Secret(config["API_KEY"]),
             Threads = Int("THREADS", Environment.ProcessorCount, 1, 512),
-            Parallel = Int("PARALLEL", 4, 1, 64),
+            Parallel = parallel,
             ContextSize = contextSize,
             MaxQueue = Int("MAX_QUEUE", 64, 0, 100_000),
             MaxChars = Int("MAX_CHARS", GenerationLimits.DefaultMaxChars, 1, 1 << 20),
@@ -130,7 +131,7 @@ public sealed record ModelApiSettings
             ThreadPoll = Int("THREAD_POLL", 50, 0, 100),
             Load = new ModelLoadOptions { MapFile = Bool("MODEL_MMAP", DefaultMapFile), RepackWeights = Bool("MODEL_REPACK", true) },
             KvCache = kvCache,
-            FlashAttention = ParseFlashAttention(config["FLASH_ATTENTION"], kvCache, errors),
+            FlashAttention = ParseFlashAttention(config["FLASH_ATTENTION"], kvCache, parallel, errors),
             LogPrompts = Bool("LOG_PROMPTS", false),
             PromptCache = Bool("PROMPT_CACHE", true),
             DefaultSystemPrompt = config["DEFAULT_SYSTEM_PROMPT"] is { Length: > 0 } system ? system : null,
@@ -223,11 +224,14 @@ public sealed record ModelApiSettings
         }
     }
 
-    static FlashAttention ParseFlashAttention(string? raw, KvCacheType cache, List<string> errors)
+    static FlashAttention ParseFlashAttention(string? raw, KvCacheType cache, int parallel, List<string> errors)
     {
         var value = raw?.Trim().ToLowerInvariant() switch
         {
-            null or "" => cache == KvCacheType.F16 ? FlashAttention.Off : FlashAttention.Auto,
+            // Off for one lane with an f16 cache: a chat's later turns decode prompts against a long context faster
+            // without it. With lanes side by side llama.cpp's attention kernel is much faster than matrix products
+            // (docs/performance-under-load.md), and a quantized cache needs it: auto (on, on the CPU).
+            null or "" => cache == KvCacheType.F16 && parallel == 1 ? FlashAttention.Off : FlashAttention.Auto,
             "off" or "false" => FlashAttention.Off,
             "on" or "true" => FlashAttention.On,
             "auto" => FlashAttention.Auto,

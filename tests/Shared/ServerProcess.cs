@@ -72,6 +72,9 @@ public class ServerProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>CPU time the server process has used so far (all cores counted).</summary>
+    public TimeSpan CpuTime { get { process.Refresh(); return process.TotalProcessorTime; } }
+
     /// <summary>Resident memory of the server process now (VmRSS), in bytes.</summary>
     public long ResidentBytes() => ProcStatusBytes("VmRSS:");
 
