@@ -38,7 +38,7 @@ public partial class ThemeTests(Browser browser)
         // The server renders the remembered choice: dark before the circuit is up, in a light system.
         using (var http = new HttpClient { BaseAddress = dashboard.Address })
         {
-            var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "customgpt.theme");
+            var cookie = await RememberedAsync(page, "dark");
             http.DefaultRequestHeaders.Add("Cookie", $"{cookie.Name}={cookie.Value}");
             Assert.Contains("data-theme=\"dark\"", await http.GetStringAsync("/"));
         }
@@ -47,10 +47,22 @@ public partial class ThemeTests(Browser browser)
         await Expect(page.Locator("[data-theme]")).ToHaveAttributeAsync("data-theme", "dark");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" }).ClickAsync();
+        await RememberedAsync(page, "light"); // the page re-renders before the cookie is written: reload only after it
         await page.ReloadAsync();
         await page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
         await Expect(page.Locator("[data-theme]")).ToHaveAttributeAsync("data-theme", "light");
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>The theme cookie once it holds <paramref name="choice"/>: the toggle writes it after the page has re-rendered.</summary>
+    static async Task<BrowserContextCookiesResult> RememberedAsync(IPage page, string choice)
+    {
+        for (var i = 0; i < 200; i++) // a hang guard, not a timing goal
+        {
+            if ((await page.Context.CookiesAsync()).SingleOrDefault(c => c.Name == "customgpt.theme") is { } cookie && cookie.Value == choice) return cookie;
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"The theme cookie never said '{choice}'.");
     }
 
     /// <summary>The lightness (0 black to 1 white) of the page's background as the browser paints it.</summary>

@@ -79,15 +79,16 @@ public class VirtualKeyTests
     {
         var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-client-keys-").FullName, "keys.db");
         using var api = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Master), ("KEYS_DB", db)).ReadyAsync();
-        var made = await Clients.For(api.Address, Master).GenerateKeyAsync(new KeyGenerateRequest { TokenBudget = 10 });
+        var made = await Clients.For(api.Address, Master).GenerateKeyAsync(new KeyGenerateRequest { TokenBudget = 30 });
         var keys = new SignedInKey(made.Value!.Key);
         var client = Clients.For(api.Address, keys: keys);
-        Assert.True((await client.GenerateAsync(Clients.Request(1, 40))).Succeeded); // spends more than 10 tokens
+        Assert.True((await client.GenerateAsync(Clients.Request(1, 5))).Succeeded); // the prompt and 5 tokens: at least 6 spent
 
-        var spent = await client.GenerateAsync(Clients.Request(1, 5));
+        // The prompt and 25 tokens more no longer fit in what is left: refused before any work (the budget is reserved up front).
+        var spent = await client.GenerateAsync(Clients.Request(1, 25));
 
-        Assert.Equal((ApiFailureKind.BudgetExceeded, 429, 10L), (spent.Failure?.Kind, spent.Failure?.StatusCode, spent.Failure?.Limit));
-        Assert.StartsWith("The key you signed in with has spent its token budget of 10 tokens", spent.Failure!.Message, StringComparison.Ordinal);
+        Assert.Equal((ApiFailureKind.BudgetExceeded, 429, 30L), (spent.Failure?.Kind, spent.Failure?.StatusCode, spent.Failure?.Limit));
+        Assert.StartsWith("The key you signed in with has spent its token budget of 30 tokens", spent.Failure!.Message, StringComparison.Ordinal);
         Assert.Empty(keys.Refused); // the key is fine; it is out of tokens
     }
 

@@ -62,7 +62,7 @@ public class MemorySettingsTests
         Assert.Equal((1, false), (Settings(("TRUST_FORWARDED_FOR", "true")).Forwarded is var one ? (one.Hops, one.OnFly) : default));
         Assert.Equal((2, true), (Settings(("FORWARDED_HOPS", "2"), ("FLY_APP_NAME", "app")).Forwarded is var two ? (two.Hops, two.OnFly) : default));
         Assert.Equal(1, Settings(("TRUST_FORWARDED_FOR", "true"), ("FORWARDED_HOPS", "1")).Forwarded.Hops);
-        var e = Assert.Throws<InvalidOperationException>(() => Settings(("TRUST_FORWARDED_FOR", "true"), ("FORWARDED_HOPS", "2")));
+        var e = Assert.Throws<InvalidSettingsException>(() => Settings(("TRUST_FORWARDED_FOR", "true"), ("FORWARDED_HOPS", "2")));
         Assert.Contains("TRUST_FORWARDED_FOR=true contradicts FORWARDED_HOPS=2", e.Message, StringComparison.Ordinal);
     }
 
