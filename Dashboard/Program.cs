@@ -1,6 +1,7 @@
 using CustomGpt.Dashboard.Components;
 using CustomGpt.Dashboard.Hosting;
 using CustomGpt.Dashboard.SignIn;
+using CustomGpt.Dashboard.Telemetry;
 using CustomGpt.ModelApi.Client;
 using MudBlazor.Services;
 
@@ -35,6 +36,7 @@ builder.Services.AddMudServices();
 builder.Services.AddModelApiClient(settings.Api);
 builder.Services.AddDashboardSignIn(settings);
 builder.Services.AddDashboardDataProtection(secret);
+builder.AddDashboardTelemetry();
 
 var app = builder.Build();
 app.LogDataProtection(secret);
