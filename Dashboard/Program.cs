@@ -1,6 +1,7 @@
 using CustomGpt.Dashboard.Components;
 using CustomGpt.Dashboard.Hosting;
 using CustomGpt.Dashboard.SignIn;
+using CustomGpt.Dashboard.Telemetry;
 using CustomGpt.ModelApi.Client;
 using MudBlazor.Services;
 
@@ -31,6 +32,7 @@ builder.Services.AddModelApiClient(settings.Api);
 builder.Services.AddDashboardSignIn(settings);
 builder.Services.AddDashboardDataProtection(secret);
 builder.Services.AddListenCheck(settings); // refuses unlocked public addresses once Kestrel has bound them
+builder.AddDashboardTelemetry();
 
 var app = builder.Build();
 app.LogDataProtection(secret);

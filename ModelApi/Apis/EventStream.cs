@@ -30,6 +30,7 @@ sealed class EventStream(
 
     public async Task ExecuteAsync(HttpContext http)
     {
+        using var span = Telemetry.ModelApiTelemetry.Source.StartActivity("stream write");
         var response = http.Response;
         var ct = http.RequestAborted;
         response.ContentType = "text/event-stream";

@@ -21,6 +21,7 @@ public sealed class Admission(RequestDelegate next, ModelApiSettings settings, K
         }
         var usage = RequestUsage.Of(http);
         IResult? refusal;
+        var span = Telemetry.ModelApiTelemetry.Source.StartActivity("limits");
         try
         {
             refusal = await AdmitAsync(http, caller);
@@ -32,6 +33,10 @@ public sealed class Admission(RequestDelegate next, ModelApiSettings settings, K
             usage?.Rejected(ProblemCodes.DatabaseUnavailable);
             await ModelUnavailable.Database(http, database.Problem).ExecuteAsync(http);
             return;
+        }
+        finally
+        {
+            span?.Dispose(); // the rest of the request is not the limits' time
         }
         if (refusal is not null)
         {

@@ -31,6 +31,7 @@ public sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeOpt
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        using var span = Telemetry.ModelApiTelemetry.Source.StartActivity("key check");
         var address = ClientAddress.Of(Context);
         if (!secrets.AnyKey) return Admit(new Caller(KeyRoles.Open, address));
         var presented = ApiKeyCheck.Presented(Request);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,7 +27,9 @@ public sealed class CloudLoggingFormatter() : ConsoleFormatter(Name)
             json.WriteString("message", message);
             json.WriteString("time", DateTimeOffset.UtcNow);
             json.WriteString("logger", logEntry.Category);
-            if (logEntry.State is AccessLogEntry entry) WriteRequest(json, entry);
+            var entry = logEntry.State as AccessLogEntry;
+            if (entry is not null) WriteRequest(json, entry);
+            WriteTrace(json, entry?.Trace);
             json.WriteEndObject();
         }
         textWriter.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
@@ -43,7 +46,6 @@ public sealed class CloudLoggingFormatter() : ConsoleFormatter(Name)
         json.WriteString("userAgent", e.UserAgent);
         if (e.RemoteIp is not null) json.WriteString("remoteIp", e.RemoteIp);
         json.WriteEndObject();
-        if (e.Trace is not null) json.WriteString("logging.googleapis.com/trace", e.Trace);
         json.WriteString("request_id", e.RequestId);
         json.WriteString("route", e.Route);
         if (e.Caller is not null) json.WriteString("key", e.Caller);
@@ -52,6 +54,23 @@ public sealed class CloudLoggingFormatter() : ConsoleFormatter(Name)
         json.WriteNumber("tokens_per_second", e.TokensPerSecond);
         if (e.FinishReason is not null) json.WriteString("finish_reason", e.FinishReason);
         if (e.Rejection is not null) json.WriteString("rejected", e.Rejection);
+    }
+
+    static readonly string? Project = Environment.GetEnvironmentVariable("GOOGLE_CLOUD_PROJECT")?.Trim() is { Length: > 0 } p ? p : null;
+
+    /// <summary>The trace and span of the request being logged (its W3C traceparent, or one ASP.NET Core started), so Cloud
+    /// Logging links the line to its trace in Cloud Trace. An access line whose request came with X-Cloud-Trace-Context
+    /// names that trace, as Cloud Run's own request log does.</summary>
+    static void WriteTrace(Utf8JsonWriter json, string? cloudTrace)
+    {
+        if (cloudTrace is not null) json.WriteString("logging.googleapis.com/trace", cloudTrace);
+        else if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } span)
+        {
+            var trace = span.TraceId.ToHexString();
+            json.WriteString("logging.googleapis.com/trace", Project is null ? trace : $"projects/{Project}/traces/{trace}");
+            json.WriteString("logging.googleapis.com/spanId", span.SpanId.ToHexString());
+            json.WriteBoolean("logging.googleapis.com/trace_sampled", span.Recorded);
+        }
     }
 
     static string Severity(LogLevel level) => level switch

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using CustomGpt.LlamaCpp;
 using CustomGpt.ModelApi.Contracts;
+using CustomGpt.ModelApi.Telemetry;
 
 namespace CustomGpt.ModelApi.Generation;
 
@@ -26,6 +27,9 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     readonly Channel<string> deltas = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     readonly TaskCompletionSource<GenerationResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly long queuedAt = Stopwatch.GetTimestamp();
+    // The HTTP request's span, for the stage spans written when the job ends (Telemetry/GenerationTelemetry.cs).
+    readonly ActivityContext requestSpan = Activity.Current?.Context ?? default;
+    readonly DateTimeOffset queuedWall = DateTimeOffset.UtcNow;
     long promptStartedAt, firstTokenAt;
 
     public GenerationPlan Plan { get; } = plan;
@@ -78,6 +82,7 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
             TotalMs: Math.Round(Stopwatch.GetElapsedTime(queuedAt, now).TotalMilliseconds, 2),
             ContextShifts: ContextShifts);
         WithdrawOnCancel.Dispose();
+        Stages(now, "completed").Record();
         deltas.Writer.TryComplete();
         completion.TrySetResult(new GenerationResult(Output.Text, Plan.Sampling.Seed, finishReason,
             new Usage(Plan.PromptTokens.Length, CompletionTokens, CachedTokens), timings));
@@ -86,6 +91,7 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     internal void Fail(Exception error)
     {
         WithdrawOnCancel.Dispose();
+        Stages(Stopwatch.GetTimestamp(), "failed").Record();
         deltas.Writer.TryComplete(error);
         completion.TrySetException(error);
     }
@@ -93,7 +99,11 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     internal void Cancel()
     {
         WithdrawOnCancel.Dispose();
+        Stages(Stopwatch.GetTimestamp(), "cancelled").Record();
         deltas.Writer.TryComplete(new OperationCanceledException(Cancellation));
         completion.TrySetCanceled(Cancellation);
     }
+
+    GenerationStages Stages(long endedAt, string outcome) =>
+        new(requestSpan, queuedWall, queuedAt, promptStartedAt, firstTokenAt, endedAt, Plan.PromptTokens.Length, CachedTokens, CompletionTokens, ContextShifts, outcome);
 }

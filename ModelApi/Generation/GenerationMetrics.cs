@@ -1,45 +1,38 @@
-using System.Text;
+using CustomGpt.ModelApi.Telemetry;
 
 namespace CustomGpt.ModelApi.Generation;
 
-/// <summary>Counters the scheduler keeps, served at /metrics in Prometheus text format.</summary>
+/// <summary>
+/// What the scheduler counts: each event goes to the process's instruments (<see cref="ModelApiTelemetry"/>, exported at
+/// /metrics and over OTLP) and to this scheduler's own tallies, which tests and callers read without a metrics reader.
+/// </summary>
 public sealed class GenerationMetrics
 {
-    long completed, cancelled, failed, rejected, promptTokens, reusedPromptTokens, generatedTokens, decodeSteps, contextShifts;
+    static readonly KeyValuePair<string, object?> CompletedTag = new("outcome", "completed"), CancelledTag = new("outcome", "cancelled"),
+        FailedTag = new("outcome", "failed"), RejectedTag = new("outcome", "rejected_busy");
+
+    long cancelled, failed, rejected, generatedTokens, reusedPromptTokens, decodeSteps, contextShifts;
 
     public long GeneratedTokens => Interlocked.Read(ref generatedTokens);
+    public long DecodeSteps => Interlocked.Read(ref decodeSteps);
+    public long CancelledRequests => Interlocked.Read(ref cancelled);
+    public long FailedRequests => Interlocked.Read(ref failed);
+    public long RejectedRequests => Interlocked.Read(ref rejected);
+    public long ReusedPromptTokens => Interlocked.Read(ref reusedPromptTokens);
+    public long ContextShifts => Interlocked.Read(ref contextShifts);
 
-    internal void Completed(int prompt, int generated) { Interlocked.Increment(ref completed); Count(prompt, generated); }
-    internal void Cancelled(int prompt, int generated) { Interlocked.Increment(ref cancelled); Count(prompt, generated); }
-    internal void Failed() => Interlocked.Increment(ref failed);
-    internal void Rejected() => Interlocked.Increment(ref rejected);
-    internal void DecodeStep() => Interlocked.Increment(ref decodeSteps);
-    internal void PromptTokensReused(int tokens) => Interlocked.Add(ref reusedPromptTokens, tokens);
-    internal void ContextShift() => Interlocked.Increment(ref contextShifts);
+    internal void Completed(int prompt, int generated) { ModelApiTelemetry.Requests.Add(1, CompletedTag); Count(prompt, generated); }
+    internal void Cancelled(int prompt, int generated) { Interlocked.Increment(ref cancelled); ModelApiTelemetry.Requests.Add(1, CancelledTag); Count(prompt, generated); }
+    internal void Failed() { Interlocked.Increment(ref failed); ModelApiTelemetry.Requests.Add(1, FailedTag); }
+    internal void Rejected() { Interlocked.Increment(ref rejected); ModelApiTelemetry.Requests.Add(1, RejectedTag); }
+    internal void DecodeStep() { Interlocked.Increment(ref decodeSteps); ModelApiTelemetry.DecodeSteps.Add(1); }
+    internal void PromptTokensReused(int tokens) { Interlocked.Add(ref reusedPromptTokens, tokens); ModelApiTelemetry.PromptTokensReused.Add(tokens); }
+    internal void ContextShift() { Interlocked.Increment(ref contextShifts); ModelApiTelemetry.ContextShifts.Add(1); }
 
     void Count(int prompt, int generated)
     {
-        Interlocked.Add(ref promptTokens, prompt);
         Interlocked.Add(ref generatedTokens, generated);
-    }
-
-    public string ToPrometheus(int active, int queued)
-    {
-        var sb = new StringBuilder();
-        void Family(string name, string type, string help, params (string Labels, long Value)[] samples) =>
-            PrometheusText.Family(sb, name, type, help, samples);
-        Family("customgpt_requests_total", "counter", "Generation requests by outcome.",
-            ("{outcome=\"completed\"}", Interlocked.Read(ref completed)),
-            ("{outcome=\"cancelled\"}", Interlocked.Read(ref cancelled)),
-            ("{outcome=\"failed\"}", Interlocked.Read(ref failed)),
-            ("{outcome=\"rejected_busy\"}", Interlocked.Read(ref rejected)));
-        Family("customgpt_prompt_tokens_total", "counter", "Prompt tokens processed.", ("", Interlocked.Read(ref promptTokens)));
-        Family("customgpt_prompt_tokens_reused_total", "counter", "Prompt tokens taken from a sequence's cache instead of decoded (prompt cache).", ("", Interlocked.Read(ref reusedPromptTokens)));
-        Family("customgpt_generated_tokens_total", "counter", "Tokens generated.", ("", GeneratedTokens));
-        Family("customgpt_decode_steps_total", "counter", "llama_decode calls.", ("", Interlocked.Read(ref decodeSteps)));
-        Family("customgpt_context_shifts_total", "counter", "Times a text outgrew its context and the window moved on.", ("", Interlocked.Read(ref contextShifts)));
-        Family("customgpt_requests_active", "gauge", "Requests decoding now.", ("", active));
-        Family("customgpt_requests_queued", "gauge", "Requests waiting for a free sequence.", ("", queued));
-        return sb.ToString();
+        ModelApiTelemetry.PromptTokens.Add(prompt);
+        ModelApiTelemetry.GeneratedTokens.Add(generated);
     }
 }

@@ -40,6 +40,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
                 MaxChars: settings.MaxChars);
             source.Loaded(path);
             status = new ModelStatus(HealthStatus.Ok, model, scheduler, info);
+            Telemetry.ModelApiTelemetry.Track(scheduler);
             EndGenerationsAtShutdown(scheduler);
             logger.LogInformation("Model {Name} ready: {Parameters:N0} parameters, {Quantization}, context {Context} x {Parallel} sequences, {Threads} threads, loaded in {LoadMs} ms",
                 info.Name, info.Parameters, info.Quantization, info.ContextLength, scheduler.Parallel, settings.Threads, info.LoadMs);
@@ -121,6 +122,7 @@ public sealed class ModelHost(ModelApiSettings settings, IModelSource source, IH
         base.Dispose();
         var last = status;
         status = new ModelStatus(HealthStatus.Error, Error: "The service is shutting down.");
+        if (last.Scheduler is { } scheduler) Telemetry.ModelApiTelemetry.Forget(scheduler);
         last.Scheduler?.Dispose();
         last.Model?.Dispose();
     }

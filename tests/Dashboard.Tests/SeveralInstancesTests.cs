@@ -64,7 +64,7 @@ public class SeveralInstancesTests(Browser browser, SeveralDashboardsStack stack
         // between the two moves the WebSocket to the other instance whatever else the browser asks for.
         var crossed = 0;
         var twice = false;
-        await page.Page.RouteAsync("**/app.css", async route =>
+        await page.Page.RouteAsync("**/app*.css", async route => // app.css, fingerprinted (app.<hash>.css)
         {
             if (twice) await (await route.FetchAsync()).DisposeAsync();
             await route.ContinueAsync();

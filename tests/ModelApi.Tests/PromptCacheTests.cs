@@ -46,7 +46,7 @@ public class PromptCacheTests
         Assert.Equal(again.GeneratedText, body.RootElement.GetProperty("choices")[0].GetProperty("text").GetString());
         Assert.Equal(repeat.Usage.CachedTokens, body.RootElement.GetProperty("usage").GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32());
         var metrics = await cached.Http.GetStringAsync("/metrics");
-        Assert.Matches(@"customgpt_prompt_tokens_reused_total [1-9]", metrics);
+        Assert.True(Metrics.Value(metrics, "customgpt_prompt_tokens_reused_total") > 0, "prompt tokens reused");
     }
 
     [Fact]
