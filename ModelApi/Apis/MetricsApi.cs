@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Routing;
 using CustomGpt.ModelApi.Gateway;
 using OpenTelemetry.Exporter;
 
@@ -11,6 +12,7 @@ public static class MetricsApi
     {
         app.MapPrometheusScrapingEndpoint("/metrics")
             .RequireAuthorization(GatewayPolicies.Metrics)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get])) // the exporter maps every method; a scrape is a GET
             .WithName("Metrics")
             .WithSummary("Request and token counters, per key alias too, gateway rejections by reason, request durations, runtime and process memory, in Prometheus text format.");
         return app;

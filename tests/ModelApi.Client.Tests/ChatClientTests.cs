@@ -86,11 +86,15 @@ public sealed class ChatClientTests(ChatModelApi fixture) : IClassFixture<ChatMo
         Assert.True(second.Usage?.CachedInputTokenCount > 0, $"{second.Usage?.CachedInputTokenCount} of {second.Usage?.InputTokenCount} prompt tokens reused");
     }
 
+    // Whether the server was still generating when the cancel arrived depends on speed (the tiny chat model writes
+    // thousands of tokens a second and ends its turn within about a thousand), so this test checks what the app sees and
+    // that the request ended on the server; StreamingTests shows a cancel stopping a long generation there within 500 ms.
     [Fact]
-    public async Task Cancelling_a_streaming_response_throws_and_stops_the_reply_on_the_server()
+    public async Task Cancelling_a_streaming_response_throws_and_the_request_ends_on_the_server()
     {
         await fixture.Api.IdleAsync();
-        var cancelledBefore = await fixture.Api.RequestsAsync("cancelled");
+        async Task<long> Ended() => await fixture.Api.RequestsAsync("cancelled") + await fixture.Api.RequestsAsync("completed");
+        var endedBefore = await Ended();
         using var cts = new CancellationTokenSource();
         using var already = new CancellationTokenSource();
         await already.CancelAsync();
@@ -102,8 +106,8 @@ public sealed class ChatClientTests(ChatModelApi fixture) : IClassFixture<ChatMo
                 await cts.CancelAsync();
         });
 
-        for (var i = 0; i < 600 && await fixture.Api.RequestsAsync("cancelled") == cancelledBefore; i++) await Task.Delay(50); // a hang guard
-        Assert.Equal(cancelledBefore + 1, await fixture.Api.RequestsAsync("cancelled"));
+        for (var i = 0; i < 600 && await Ended() == endedBefore; i++) await Task.Delay(50); // a hang guard
+        Assert.Equal(endedBefore + 1, await Ended()); // the streamed one; the already-cancelled call never reached the server
         await fixture.Api.IdleAsync();
     }
 
