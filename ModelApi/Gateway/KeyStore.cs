@@ -204,15 +204,8 @@ public abstract class KeyStore
     }
 
     /// <summary>Counts one wrong key from <paramref name="address"/> into its minute; returns the minute's count.</summary>
-    public async Task<long> CountFailedKeyAsync(string address, RateWindow window)
-    {
-        await using var c = await OpenAsync(default);
-        return await c.QuerySingleAsync<long>("""
-            INSERT INTO rate_windows (subject, window_start, requests, tokens) VALUES (@subject, @start, 1, 0)
-            ON CONFLICT (subject, window_start) DO UPDATE SET requests = rate_windows.requests + 1
-            RETURNING requests
-            """, new { subject = FailedKeySubject(address), start = window.Start });
-    }
+    public async Task<long> CountFailedKeyAsync(string address, RateWindow window) =>
+        (await AdmitAsync(FailedKeySubject(address), window)).Requests; // the same per-minute count, under a subject of its own
 
     /// <summary>Wrong keys from <paramref name="address"/> in this minute so far.</summary>
     public async Task<long> FailedKeysAsync(string address, RateWindow window)
