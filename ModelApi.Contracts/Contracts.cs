@@ -6,6 +6,8 @@ namespace CustomGpt.ModelApi.Contracts;
 /// <summary>The sampling fields /generate and /chat share. Every field is optional.</summary>
 public abstract record SamplingRequest
 {
+    /// <summary>Which served model answers (a name from GET /v1/models). Absent: the default model (DEFAULT_MODEL, or the first of the list).</summary>
+    public string? Model { get; init; }
     /// <summary>Same seed, model, parameters and prompt give the same text. Absent: a random seed, returned in the response.</summary>
     public long? Seed { get; init; }
     /// <summary>0 is greedy; higher is more random. Default 0.8.</summary>
@@ -69,7 +71,8 @@ public sealed record GenerateDone(long Seed, string FinishReason, Usage Usage, T
 /// it is a reason to retry (e.g. "shutting_down": another instance will answer).</summary>
 public sealed record GenerateError(string Error, string? Code = null);
 
-public sealed record TokenizeRequest(string? Text);
+/// <summary><c>model</c>: whose tokenizer; absent, the default model's.</summary>
+public sealed record TokenizeRequest(string? Text, string? Model = null);
 
 public sealed record TokenizeResponse(IReadOnlyList<int> Tokens, int Count);
 
@@ -78,11 +81,37 @@ public static class HealthStatus
     public const string Loading = "loading";
     public const string Ok = "ok";
     public const string Error = "error";
+    /// <summary>An upstream deployment that kept failing, out of rotation until its cool-down ends.</summary>
+    public const string Cooldown = "cooldown";
 }
 
 /// <summary>GET /health: "loading" (503), "ok" (200) with the model, or "error" (503) with the reason
-/// (and a <see cref="ProblemCodes"/> code when the key database is unavailable).</summary>
-public sealed record HealthResponse(string Status, ModelInfo? Model = null, string? Error = null, double? Progress = null, string? Code = null);
+/// (and a <see cref="ProblemCodes"/> code when the key database is unavailable). <see cref="Model"/> is the default
+/// model; <see cref="Models"/> lists every served model with its own state (when a model list is configured).</summary>
+public sealed record HealthResponse(string Status, ModelInfo? Model = null, string? Error = null, double? Progress = null, string? Code = null,
+    IReadOnlyList<ModelHealth>? Models = null);
+
+/// <summary>One served model's state in /health. <see cref="Kind"/> is one of <see cref="ModelKinds"/>;
+/// <see cref="Status"/> one of <see cref="HealthStatus"/> ("cooldown": an upstream taken out of rotation for a while).</summary>
+public sealed record ModelHealth(string Name, string Kind, string Status, ModelInfo? Info = null, double? Progress = null, string? Error = null,
+    IReadOnlyList<DeploymentHealth>? Deployments = null);
+
+/// <summary>One deployment behind a model name (an upstream's api_base host, never its key).</summary>
+public sealed record DeploymentHealth(string Id, string Status, DateTimeOffset? CooldownUntil = null);
+
+/// <summary>GET /v1/models (OpenAI's shape): the models the calling key may use.</summary>
+public sealed record ModelList(string Object, IReadOnlyList<ModelEntry> Data);
+
+/// <summary><see cref="OwnedBy"/>: "customgpt" for a local model, the provider for an upstream.</summary>
+public sealed record ModelEntry(string Id, string Object, long Created, string OwnedBy);
+
+public static class ModelKinds
+{
+    /// <summary>A GGUF file served by this process through llama.cpp.</summary>
+    public const string Local = "local";
+    /// <summary>An OpenAI-compatible endpoint requests are forwarded to.</summary>
+    public const string Upstream = "upstream";
+}
 
 public sealed record ModelInfo(
     string Name,
@@ -128,4 +157,10 @@ public static class ProblemCodes
     public const string BodyTooLarge = "body_too_large";
     /// <summary>409: another key has this key_alias already.</summary>
     public const string KeyAliasTaken = "key_alias_taken";
+    /// <summary>404: no served model has the requested name (the detail names the known ones).</summary>
+    public const string ModelNotFound = "model_not_found";
+    /// <summary>502: every deployment of an upstream model (and its fallbacks) failed.</summary>
+    public const string UpstreamFailed = "upstream_failed";
+    /// <summary>504: the upstream did not answer within its timeout.</summary>
+    public const string UpstreamTimeout = "upstream_timeout";
 }

@@ -16,6 +16,8 @@ public abstract record KeySettings
     public long? TpmLimit { get; init; }
     /// <summary>Tokens the key may use over its whole life.</summary>
     public long? TokenBudget { get; init; }
+    /// <summary>LiteLLM's max_budget: what the key may spend over its whole life, in the currency of the models' costs.</summary>
+    public double? MaxBudget { get; init; }
     public IReadOnlyList<string>? Models { get; init; }
     /// <summary>Any JSON object, kept with the key (who it is for, a ticket number...).</summary>
     public JsonElement? Metadata { get; init; }
@@ -26,7 +28,7 @@ public sealed record KeyGenerateRequest : KeySettings;
 
 /// <summary>The new key. <see cref="Key"/> is the secret, shown this once; <see cref="KeyName"/> is how it is named afterwards.</summary>
 public sealed record KeyGenerateResponse(string Key, string KeyName, string? KeyAlias, DateTimeOffset? Expires,
-    long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata);
+    long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata, double? MaxBudget = null);
 
 /// <summary>POST /key/update: the key (secret or key name) and the settings to change; absent fields stay as they are,
 /// and a field sent as null is taken away (no limit, no expiry, any model), as LiteLLM reads it.</summary>
@@ -40,7 +42,7 @@ public sealed record KeyUpdateRequest : KeySettings
 }
 
 /// <summary>The settings of <see cref="KeySettings"/> that /key/update can take away.</summary>
-public enum KeySetting { KeyAlias, Duration, RpmLimit, TpmLimit, TokenBudget, Models, Metadata }
+public enum KeySetting { KeyAlias, Duration, RpmLimit, TpmLimit, TokenBudget, Models, Metadata, MaxBudget }
 
 public static class KeySettingNames
 {
@@ -54,13 +56,18 @@ public sealed record KeyDeleteRequest(IReadOnlyList<string>? Keys);
 public sealed record KeyDeleteResponse(IReadOnlyList<string> DeletedKeys);
 
 /// <summary>What a key has used. spend_tokens = prompt_tokens + completion_tokens; reserved_tokens is held by requests
-/// still running (what they may use at most), counted against token_budget until they end.</summary>
+/// still running (what they may use at most), counted against token_budget until they end. <see cref="Spend"/> is in
+/// currency (the models' model_info costs; local models cost 0 unless configured); <see cref="Models"/>, the same per model name.</summary>
 public sealed record KeyUsage(long Requests, long PromptTokens, long CompletionTokens, long SpendTokens, DateTimeOffset? LastUsed,
-    long ReservedTokens = 0);
+    long ReservedTokens = 0, double Spend = 0, IReadOnlyDictionary<string, ModelUsage>? Models = null);
+
+/// <summary>A key's usage of one model.</summary>
+public sealed record ModelUsage(long Requests, long PromptTokens, long CompletionTokens, double Spend);
 
 /// <summary>A key's settings and usage; never its secret.</summary>
 public sealed record KeyInfo(string KeyName, string? KeyAlias, DateTimeOffset Created, DateTimeOffset? Expires, bool Blocked,
-    long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata, KeyUsage Usage);
+    long? RpmLimit, long? TpmLimit, long? TokenBudget, IReadOnlyList<string>? Models, JsonElement? Metadata, KeyUsage Usage,
+    double? MaxBudget = null);
 
 /// <summary>GET /key/info?key=..., or without a key: about the calling key, whatever it is. <see cref="Role"/> is one of
 /// <see cref="KeyRoles"/>; <see cref="Key"/> and <see cref="Info"/> are set for a virtual key only.</summary>

@@ -32,6 +32,7 @@ namespace CustomGpt.ModelApi.Contracts;
 [JsonSerializable(typeof(KeyDeleteResponse))]
 [JsonSerializable(typeof(KeyInfoResponse))]
 [JsonSerializable(typeof(KeyListResponse))]
+[JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class ModelApiJsonContext : JsonSerializerContext;

@@ -61,10 +61,6 @@ public sealed record ChatChunkChoice(int Index, ChatDelta Delta, string? FinishR
 
 public sealed record ChatCompletionChunk(string Id, string Object, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices, OpenAiUsage? Usage);
 
-public sealed record ModelEntry(string Id, string Object, long Created, string OwnedBy);
-
-public sealed record ModelList(string Object, IReadOnlyList<ModelEntry> Data);
-
 /// <summary>OpenAI accepts "stop" and "prompt" as one string or an array of strings.</summary>
 public sealed class StringOrArray : JsonConverter<IReadOnlyList<string>>
 {
