@@ -16,7 +16,7 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
-PORT=$api_port HOST=127.0.0.1 MODEL_PATH=${MODEL_PATH:-$PWD/models/custom-gpt.gguf} \
+PORT=$api_port HOST=127.0.0.1 API_REFERENCE=true MODEL_PATH=${MODEL_PATH:-$PWD/models/custom-gpt.gguf} \
   dotnet "$out/ModelApi/ModelApi.dll" &
 pids+=($!)
 PORT=$dashboard_port HOST=127.0.0.1 GPT_API_URL=http://127.0.0.1:$api_port GPT_API_KEY=${API_KEY:-} \
@@ -29,7 +29,7 @@ for _ in $(seq 1 300); do
 done
 cat <<MSG
 
-  ModelApi   http://127.0.0.1:$api_port   (try: curl -s http://127.0.0.1:$api_port/generate -H 'Content-Type: application/json' -d '{"seed":42,"temperature":0.8,"num_chars":200}')
+  ModelApi   http://127.0.0.1:$api_port   (API reference: http://127.0.0.1:$api_port/scalar/; try: curl -s http://127.0.0.1:$api_port/generate -H 'Content-Type: application/json' -d '{"seed":42,"temperature":0.8,"num_chars":200}')
   Dashboard  http://127.0.0.1:$dashboard_port
 
 Ctrl+C stops both.

@@ -9,10 +9,12 @@ using MudBlazor.Services;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 DashboardSettings settings;
 DashboardSecret? secret;
+int? metricsPort;
 try
 {
     settings = DashboardSettings.FromConfiguration(builder.Configuration);
     secret = DashboardSecret.FromConfiguration(builder.Configuration);
+    metricsPort = MetricsPort.FromConfiguration(builder.Configuration, settings.Port);
 }
 catch (InvalidOperationException e)
 {
@@ -22,6 +24,8 @@ catch (InvalidOperationException e)
 
 // PORT and HOST, unless the host was given explicit URLs (--urls, ASPNETCORE_URLS).
 var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given.Split(';') : [$"http://{settings.Host}:{settings.Port}"];
+// METRICS_PORT: a listener of its own for the Prometheus scraper (Telemetry/MetricsPort.cs).
+if (metricsPort is { } scrape) urls = [.. urls, MetricsPort.Url(settings.Host, scrape)];
 builder.WebHost.UseUrls(urls);
 // Serves MudBlazor's _content/ and the framework's _framework/ files from the build output in any environment (a no-op after publish).
 builder.WebHost.UseStaticWebAssets();
@@ -32,10 +36,12 @@ builder.Services.AddModelApiClient(settings.Api);
 builder.Services.AddDashboardSignIn(settings);
 builder.Services.AddDashboardDataProtection(secret);
 builder.Services.AddListenCheck(settings); // refuses unlocked public addresses once Kestrel has bound them
-builder.AddDashboardTelemetry();
+builder.AddDashboardTelemetry(metricsPort);
 
 var app = builder.Build();
 app.LogDataProtection(secret);
+// Before anything else: the metrics port serves /metrics alone, and the Dashboard's own port never does.
+app.UseMetricsPort(metricsPort);
 
 // First: everything after sees the visitor's address and scheme as the trusted proxies reported them.
 app.UseForwardedClients(settings.Forwarded);

@@ -4,6 +4,7 @@ using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 using CustomGpt.ModelApi.Telemetry;
+using Scalar.AspNetCore;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -48,6 +49,8 @@ app.MapMetricsApi();
 app.MapOpenAiApi();
 app.MapKeyApi();
 app.MapOpenApi(); // /openapi/v1.json
+// The reference page reads that document; off by default, and under the fallback policy like every other route.
+if (settings.ApiReference) app.MapScalarApiReference(); // /scalar
 
 app.Run();
 return 0;

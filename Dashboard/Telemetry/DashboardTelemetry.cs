@@ -7,19 +7,32 @@ namespace CustomGpt.Dashboard.Telemetry;
 public static class DashboardTelemetry
 {
     /// <summary>
-    /// Traces and metrics over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and nothing otherwise. The page's requests
-    /// and its calls to ModelApi (the client's HttpClient) become spans; HttpClient sends W3C traceparent on every call
-    /// anyway, so ModelApi's spans join the Dashboard's trace. OTEL_* settings work as OpenTelemetry documents them.
+    /// Traces and metrics over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, metrics in Prometheus text on the metrics
+    /// port when METRICS_PORT is set (<see cref="MetricsPort"/>), and nothing otherwise. The page's requests and its calls
+    /// to ModelApi (the client's HttpClient) become spans; HttpClient sends W3C traceparent on every call anyway, so
+    /// ModelApi's spans join the Dashboard's trace. OTEL_* settings work as OpenTelemetry documents them.
     /// </summary>
-    public static WebApplicationBuilder AddDashboardTelemetry(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddDashboardTelemetry(this WebApplicationBuilder builder, int? metricsPort)
     {
-        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) return builder;
-        builder.Services.AddOpenTelemetry()
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!otlp && metricsPort is null) return builder;
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "customgpt-dashboard"))
-            .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/health")
+            .WithMetrics(m =>
+            {
+                m.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation();
+                if (otlp) m.AddOtlpExporter();
+                if (metricsPort is not null)
+                    m.AddPrometheusExporter(o =>
+                    {
+                        o.ScrapeResponseCacheDurationMilliseconds = 0; // a scrape sees the counts of the moment
+                        o.ScopeInfoEnabled = false;                   // the same label sets as ModelApi's /metrics
+                    });
+            });
+        if (otlp)
+            telemetry.WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/health")
                 .AddHttpClientInstrumentation()
-                .AddOtlpExporter())
-            .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddHttpClientInstrumentation().AddRuntimeInstrumentation().AddOtlpExporter());
+                .AddOtlpExporter());
         return builder;
     }
 }

@@ -71,6 +71,9 @@ public sealed record ModelApiSettings
     public bool JsonLogs { get; init; }
     /// <summary>Request bodies larger than this get 413.</summary>
     public long MaxBodyBytes { get; init; } = 1 << 20;
+    /// <summary>API_REFERENCE: serve the API reference page (/scalar) from the OpenAPI document; off unless asked for
+    /// (./run.sh asks), and behind the key like every route but /health.</summary>
+    public bool ApiReference { get; init; }
 
     /// <summary>The model shipped in the repository, found from the app folder or the working directory.</summary>
     public static string DefaultModelPath()
@@ -154,6 +157,7 @@ public sealed record ModelApiSettings
                 config["FLY_APP_NAME"], errors),
             JsonLogs = string.Equals(config["LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase),
             MaxBodyBytes = Int("MAX_BODY_BYTES", 1 << 20, 1024, int.MaxValue),
+            ApiReference = Bool("API_REFERENCE", false),
         };
         // Each decode step carries one token of every generating sequence: they must fit in one batch.
         if (settings.Parallel > settings.BatchSize)

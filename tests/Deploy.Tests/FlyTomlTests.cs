@@ -70,7 +70,7 @@ public sealed class FlyTomlTests
     public void Env_names_are_ones_the_Dashboard_reads_and_no_key_is_among_them()
     {
         var env = FlyToml.Env(fly);
-        Assert.Equal([ModelApiClientOptions.UrlVariable, "TRUST_FORWARDED_FOR", "DASHBOARD_SECRET_REQUIRED"], env.Keys);
+        Assert.Equal([ModelApiClientOptions.UrlVariable, "TRUST_FORWARDED_FOR", "DASHBOARD_SECRET_REQUIRED", "METRICS_PORT"], env.Keys);
         Assert.StartsWith("https://", env[ModelApiClientOptions.UrlVariable], StringComparison.Ordinal);
         Assert.Null(ModelApiClientOptions.FromEnvironment(k => env.GetValueOrDefault(k)).ApiKey);
         var settings = Repository.Read("Dashboard/Hosting/DashboardSettings.cs");
@@ -103,11 +103,26 @@ public sealed class FlyTomlTests
         var text = Repository.Read("fly.toml");
         Assert.DoesNotMatch(@"(?m)^\s*DASHBOARD_SECRET\s*=", text); // a Fly secret, never a value in the file
         Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", text, StringComparison.Ordinal);
-        Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", Repository.Read("README.md"), StringComparison.Ordinal);
+        Assert.Contains("fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)", Repository.Read("docs/deploy-fly.md"), StringComparison.Ordinal);
         Assert.Contains("HowToSet = \"fly secrets set DASHBOARD_SECRET=$(openssl rand -base64 48)\"", secret, StringComparison.Ordinal);
 
-        // Nothing asks for a single machine any more: the README deploys with plain `fly deploy`.
-        Assert.DoesNotContain("--ha=false", Repository.Read("README.md"), StringComparison.Ordinal);
+        // Nothing asks for a single machine any more: the guide deploys with plain `fly deploy`.
+        Assert.DoesNotContain("--ha=false", Repository.Read("docs/deploy-fly.md"), StringComparison.Ordinal);
         Assert.DoesNotContain("--ha=false", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fly_scrapes_the_Dashboards_metrics_on_the_METRICS_PORT_it_sets_and_no_service_exposes_that_port()
+    {
+        // Fly's Prometheus scrapes [metrics] over the private network and sends no key: the Dashboard serves that port
+        // (METRICS_PORT, Dashboard/Telemetry/MetricsPort.cs) with /metrics alone; the public services never route to it.
+        var port = Assert.IsType<long>(fly.Get("metrics.port"));
+        Assert.Equal("/metrics", fly.Get("metrics.path"));
+        Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), FlyToml.Env(fly)["METRICS_PORT"]);
+        Assert.Contains("Variable = \"METRICS_PORT\"", Repository.Read("Dashboard/Telemetry/MetricsPort.cs"), StringComparison.Ordinal);
+        Assert.NotEqual(port, fly.Get("http_service.internal_port"));
+        List<TomlTable> services = fly.TryGetValue("services", out var s) ? [.. (TomlTableArray)s] : [];
+        Assert.DoesNotContain(services, service => Equals(service["internal_port"], port));
+        Assert.DoesNotContain((int)port, new Dockerfile(Repository.PathOf("Dockerfile.dashboard")).Final.ExposedPorts);
     }
 }
