@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the repository: the same command CI runs (.ci/run).
 # Needs the .NET 10 SDK, Node/npm (the build fetches llama.cpp's libraries with npm) and,
-# for the browser tests, Debian's chromium and nginx-light, and for the gateway tests Debian's postgresql
+# for the browser tests, Debian's chromium and nginx-light, for the gateway tests Debian's postgresql, and curl and jq
 # (installed here when missing and we are root).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -12,6 +12,9 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# curl and jq: the tests run docs/api.md's examples as written.
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} for the tests..."

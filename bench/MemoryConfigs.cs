@@ -2,7 +2,7 @@ namespace CustomGpt.Bench;
 
 /// <summary>
 /// Where ModelApi's memory goes: the same model and workload under different loading and cache
-/// settings, with peak resident memory, start time and speed for each (README "Memory").
+/// settings, with peak resident memory, start time and speed for each (docs/performance.md "Memory").
 /// </summary>
 static class MemoryConfigs
 {

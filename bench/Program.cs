@@ -13,7 +13,7 @@ using static CustomGpt.Bench.Statistics;
 //        dotnet run -c Release --project bench -- --llamasharp [--threads N] [--tokens N] [--rounds N] [--busy N]  (the binding and LLamaSharp, each in its own process; --busy: N spinning threads of other work)
 //        dotnet run -c Release --project bench -- --vs-llama-server PATH [--clients 1,4,8,16] [--rounds N] [--tokens N] [--lanes N] [--no-long-prompt] [--env KEY=VALUE] [--llama-args "..."]
 //                                                        (ModelApi against llama-server under load; bench/build-llama-server.sh builds PATH)
-// Prints figures only; nothing here asserts. README "Performance" has what was measured.
+// Prints figures only; nothing here asserts. docs/performance.md has what was measured.
 if (args.Contains("--gateway"))
 {
     await GatewayOverhead.RunAsync(Arg("--requests", 2000));

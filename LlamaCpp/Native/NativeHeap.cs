@@ -6,7 +6,7 @@ namespace CustomGpt.LlamaCpp.Native;
 /// glibc raises its mmap threshold each time a large block is freed (up to 32 MB), so after one big
 /// tokenization the next big buffers come from the heap arenas, and the holes they leave keep resident
 /// memory high for good. A fixed threshold keeps large blocks in mmap, returned to the system when freed.
-/// Measured with `bench -- --soak`: resident memory levels off about 50 MB lower (README, "When things go wrong").
+/// Measured with `bench -- --soak`: resident memory levels off about 50 MB lower (docs/performance.md "Soak and fuzz").
 /// </summary>
 static partial class NativeHeap
 {

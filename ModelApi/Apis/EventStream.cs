@@ -23,7 +23,7 @@ sealed class EventStream(
     /// After a flush, text gathers this long before the next one (the first piece goes out at once). A flush
     /// per token wakes a thread and writes to the socket 20–50 times a second, and on a small machine every
     /// wake-up takes a core from llama.cpp's threads: streamed generation ran 3–8 % slower than JSON, with
-    /// dips of 15 %. Batched, streamed runs within about 1 % of JSON ones (README "Performance"); 100 ms is
+    /// dips of 15 %. Batched, streamed runs within about 1 % of JSON ones (docs/performance.md); 100 ms is
     /// still ten updates a second for a reader.
     /// </summary>
     static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);

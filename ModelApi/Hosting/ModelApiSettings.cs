@@ -39,7 +39,7 @@ public sealed record ModelApiSettings
     public int BatchSize { get; init; } = 512;
     /// <summary>THREAD_POLL: llama.cpp's compute threads stay between decodes and spin this long (0–100) before they sleep.</summary>
     public int ThreadPoll { get; init; } = 50;
-    /// <summary>MODEL_MMAP, MODEL_REPACK: how the weights come into memory (README "Memory").</summary>
+    /// <summary>MODEL_MMAP, MODEL_REPACK: how the weights come into memory (docs/performance.md "Memory").</summary>
     public ModelLoadOptions Load { get; init; } = new();
     /// <summary>KV_CACHE_TYPE: f16 (default), q8_0 or q4_0.</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
@@ -54,7 +54,7 @@ public sealed record ModelApiSettings
     /// <summary>The system message /chat sends when a request has no system_prompt; none by default.</summary>
     public string? DefaultSystemPrompt { get; init; }
 
-    // Gateway: virtual keys, limits, access logs (README "Keys and limits").
+    // Gateway: virtual keys, limits, access logs (docs/gateway.md).
     /// <summary>The operator's key; when set, callers use virtual keys made with /key/generate.</summary>
     public string? MasterKey { get; init; }
     /// <summary>A scraper's key that reads GET /metrics and nothing else; null for none.</summary>
@@ -187,7 +187,7 @@ public sealed record ModelApiSettings
     }
 
     /// <summary>Whether MODEL_MMAP is on when unset. Off: the CPU backend repacks most weights into a copy of its
-    /// own, and a mapped file's pages would stay resident beside it (1.40 GiB against 0.87 GiB, README "Memory").</summary>
+    /// own, and a mapped file's pages would stay resident beside it (1.40 GiB against 0.87 GiB, docs/performance.md "Memory").</summary>
     const bool DefaultMapFile = false;
 
     /// <summary>Per user, so one user's cache folder is never another's (the cache must be private).</summary>

@@ -20,7 +20,7 @@
 #   API_KEY          the key itself, passed as a plain environment variable when no secret is named
 #                    (visible to anyone who can read the service's configuration)
 #   MASTER_KEY_SECRET     Secret Manager secret holding MASTER_KEY: callers then use virtual keys
-#                         made with /key/generate (README "Keys and limits")
+#                         made with /key/generate (docs/gateway.md)
 #   DATABASE_URL_SECRET   Secret Manager secret holding DATABASE_URL (PostgreSQL, e.g. Cloud SQL), so
 #                         every instance shares keys, usage and limits; without it each instance has
 #                         its own SQLite file and counts limits alone
@@ -115,7 +115,7 @@ concurrency=$((parallel + max_queue))
 # TRUST_FORWARDED_FOR=true: Cloud Run's front end appends the address it took the connection from to
 # X-Forwarded-For, so the right-most entry is the caller (RATE_LIMIT_RPM and the access log count that one;
 # whatever a caller writes further left is never read). Behind an external Application Load Balancer, which
-# appends "<client>,<load-balancer>", set FORWARDED_HOPS=2 instead (README "Security model").
+# appends "<client>,<load-balancer>", set FORWARDED_HOPS=2 instead (docs/gateway.md "Security model: trusted proxies").
 env_vars="PARALLEL=$parallel,MAX_QUEUE=$max_queue,THREADS=$threads,TRUST_FORWARDED_FOR=true"
 [ -n "${MODEL_URL:-}" ] && env_vars+=",MODEL_URL=$MODEL_URL"
 [ -n "${MODEL_SHA256:-}" ] && env_vars+=",MODEL_SHA256=$MODEL_SHA256"

@@ -30,7 +30,7 @@
 #   API_KEY_NAME     display name of the API key(s) to delete, default customgpt
 #   GATEWAY_SA       the gateway's service account, default customgpt-gateway@PROJECT.iam.gserviceaccount.com
 #   SERVICE_SA       the service's own account, default customgpt-api@PROJECT.iam.gserviceaccount.com
-#                    (README "A model in a private Cloud Storage bucket"; skipped when it does not exist)
+#                    (docs/deploy-cloud-run.md "A model in a private Cloud Storage bucket"; skipped when it does not exist)
 set -euo pipefail
 
 dry_run=0
@@ -113,7 +113,7 @@ cat >&2 <<EOF
 Left in place (remove them yourself if nothing else uses them):
   gcloud secrets delete customgpt-api-key --project=$project
   gcloud artifacts repositories delete customgpt --location=$region --project=$project
-  gcloud sql instances delete customgpt --project=$project        # only if you made one (README 1b)
+  gcloud sql instances delete customgpt --project=$project        # only if you made one (docs/deploy-cloud-run.md, Cloud SQL)
   gcloud storage rm --recursive gs://$project-models               # a model bucket, if you made one
 EOF
 if [ "$failures" -gt 0 ]; then

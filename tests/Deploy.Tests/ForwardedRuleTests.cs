@@ -1,7 +1,7 @@
 namespace CustomGpt.Deploy.Tests;
 
 /// <summary>One forwarded-address rule for both apps, and the deploy files set the hops each platform adds
-/// (README "Security model: trusted proxies and headers").</summary>
+/// (docs/gateway.md "Security model: trusted proxies and headers").</summary>
 public sealed class ForwardedRuleTests
 {
     /// <summary>The lines that do something: no namespace line, no comments.</summary>

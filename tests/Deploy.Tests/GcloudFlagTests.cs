@@ -36,10 +36,10 @@ public sealed class GcloudFlagTests(ITestOutputHelper output)
             lines.AddRange(stdout.Trim().Split('\n'));
         }
 
-        // The commands the README's troubleshooting table tells you to type.
-        var readme = Repository.Read("README.md");
-        var troubleshooting = readme[readme.IndexOf("### Troubleshooting", StringComparison.Ordinal)..];
-        troubleshooting = troubleshooting[..troubleshooting.IndexOf("\n### ", 5, StringComparison.Ordinal)];
+        // The commands the troubleshooting table (docs/operations.md) tells you to type.
+        var operations = Repository.Read("docs/operations.md");
+        var troubleshooting = operations[operations.IndexOf("\n## Troubleshooting", StringComparison.Ordinal)..];
+        troubleshooting = troubleshooting[..troubleshooting.IndexOf("\n## ", 5, StringComparison.Ordinal)];
         var typed = Regex.Matches(troubleshooting, "`(gcloud [^`]+)`").Select(m => m.Groups[1].Value).Where(c => c.Contains(" --", StringComparison.Ordinal)).ToList();
         Assert.Contains(typed, c => c.Contains(" logs tail ", StringComparison.Ordinal));
         Assert.Contains(typed, c => c.Contains(" logs read ", StringComparison.Ordinal));

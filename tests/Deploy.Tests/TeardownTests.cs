@@ -101,7 +101,7 @@ public sealed class TeardownTests
         Assert.Matches(@"gcloud api-gateway gateways create customgpt-gateway --api=customgpt-api\b", guide);
         Assert.Matches(@"gcloud services api-keys create --display-name=customgpt\b", guide);
         Assert.Matches(@"^service=\$\{SERVICE:-customgpt-api\}$", new Regex(@"^service=.*$", RegexOptions.Multiline).Match(Repository.Read("deploy/cloudrun/deploy.sh")).Value);
-        var readme = Repository.Read("README.md");
+        var readme = Repository.Read("docs/deploy-cloud-run.md");
         Assert.Contains("deploy/cloudrun/teardown.sh", readme, StringComparison.Ordinal);
         Assert.Matches(@"gcloud iam service-accounts create customgpt-api\b", readme);
         Assert.Contains("SA=customgpt-api@$GCP_PROJECT.iam.gserviceaccount.com", readme, StringComparison.Ordinal);

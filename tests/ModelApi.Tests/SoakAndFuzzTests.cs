@@ -32,7 +32,7 @@ public sealed class SoakAndFuzzTests : IAsyncLifetime
         Assert.True(report.ByStatus.GetValueOrDefault(200) > 50, "the traffic mostly succeeded: " + string.Join(", ", report.ByStatus));
         Assert.True(report.ByStatus.Keys.Any(s => s is >= 400 and < 500), "the bad bodies were refused");
         Assert.True(report.Disconnects > 0, "some streams hung up");
-        // A leak guard, not the goal: the bench's 10-minute run measures the drift (README).
+        // A leak guard, not the goal: the bench's 10-minute run measures the drift (docs/performance.md "Soak and fuzz").
         Assert.True(report.ResidentDriftPercent < 50, $"resident memory grew {report.ResidentDriftPercent:F1} %");
         await api.IdleAsync(); // every hung-up stream freed its sequence
         Assert.False(api.HasExited);
