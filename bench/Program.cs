@@ -9,6 +9,7 @@ using static CustomGpt.Bench.Statistics;
 //        dotnet run -c Release --project bench -- --chat [--threads N] [--rounds N]     (6-turn chat TTFT, prompt cache on/off)
 //        dotnet run -c Release --project bench -- --long [--threads N] [--seeds N]      (real words past the context, default model)
 //        dotnet run -c Release --project bench -- --memory [--threads N] [--rounds N]   (peak RSS per loading / KV cache setting)
+//        dotnet run -c Release --project bench -- --telemetry [--threads N] [--rounds N] [--on-first]  (served/direct with telemetry off and on, one run)
 //        dotnet run -c Release --project bench -- --two-loops [--poll-a N] [--poll-b N] (two direct loops: the noise floor, thread polling)
 //        dotnet run -c Release --project bench -- --llamasharp [--threads N] [--tokens N] [--rounds N] [--busy N]  (the binding and LLamaSharp, each in its own process; --busy: N spinning threads of other work)
 //        dotnet run -c Release --project bench -- --vs-llama-server PATH [--clients 1,4,8,16] [--rounds N] [--tokens N] [--lanes N] [--no-long-prompt] [--env KEY=VALUE] [--llama-args "..."]
@@ -56,6 +57,11 @@ var rounds = Arg("--rounds", 7);
 if (args.Contains("--memory"))
 {
     await MemoryConfigs.RunAsync(BenchModel.Ensure(), threads, parallel, tokens, rounds);
+    return;
+}
+if (args.Contains("--telemetry"))
+{
+    await TelemetryOnOff.RunAsync(BenchModel.Ensure(), threads, parallel, tokens, rounds, args.Contains("--on-first"));
     return;
 }
 if (args.Contains("--two-loops"))

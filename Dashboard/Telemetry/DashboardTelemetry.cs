@@ -6,6 +6,10 @@ namespace CustomGpt.Dashboard.Telemetry;
 
 public static class DashboardTelemetry
 {
+    /// <summary>Blazor's own spans (.NET 10): a click on the page is a span ("HandleEvent"), and the calls to ModelApi it
+    /// makes are its children, so a trace starts where the person acted, not at the circuit's long-lived WebSocket.</summary>
+    public const string ComponentsSource = "Microsoft.AspNetCore.Components";
+
     /// <summary>
     /// Traces and metrics over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, metrics in Prometheus text on the metrics
     /// port when METRICS_PORT is set (<see cref="MetricsPort"/>), and nothing otherwise. The page's requests and its calls
@@ -30,7 +34,8 @@ public static class DashboardTelemetry
                     });
             });
         if (otlp)
-            telemetry.WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/health")
+            telemetry.WithTracing(t => t.AddSource(ComponentsSource)
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => http.Request.Path != "/health")
                 .AddHttpClientInstrumentation()
                 .AddOtlpExporter());
         return builder;
