@@ -24,9 +24,10 @@ public static class MetricsPort
         return port;
     }
 
-    /// <summary>The listener's address: on HOST, but every interface (IPv6 too) when HOST is 0.0.0.0, since Fly's
-    /// private network (6PN) is IPv6.</summary>
-    public static string Url(string host, int port) => host == "0.0.0.0" ? $"http://[::]:{port}" : $"http://{host}:{port}";
+    /// <summary>The listener's address: on HOST, but every interface, IPv6 too, when HOST is 0.0.0.0: Fly's private
+    /// network (6PN), where its scraper comes from, is IPv6. Kestrel binds "*" dual-stack and falls back to IPv4 alone
+    /// where the machine has no IPv6.</summary>
+    public static string Url(string host, int port) => host == "0.0.0.0" ? $"http://*:{port}" : $"http://{host}:{port}";
 
     /// <summary>Requests that came in on the metrics port end here: /metrics is scraped, anything else is 404.</summary>
     public static WebApplication UseMetricsPort(this WebApplication app, int? port)
