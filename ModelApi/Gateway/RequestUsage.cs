@@ -15,6 +15,8 @@ public sealed class RequestUsage(string requestId)
     string? rejection;
 
     public string RequestId { get; } = requestId;
+    /// <summary>The served model the request was routed to (its "model", or the default); null before routing.</summary>
+    public string? Model { get; private set; }
     public GenerationJob? Job => job;
     public Reservation? Reservation => reservation;
     /// <summary>Tokens /tokenize made: counted against the key's tpm_limit, not its budget.</summary>
@@ -25,6 +27,8 @@ public sealed class RequestUsage(string requestId)
     public static RequestUsage? Of(HttpContext http) => http.Features.Get<RequestUsage>();
 
     public void Track(GenerationJob started) => job = started;
+
+    public void ForModel(string name) => Model = name;
 
     public void Hold(Reservation held) => reservation = held;
 
