@@ -33,7 +33,7 @@ sealed class GenerationStart
             // The most this request may use: its prompt and the most it may generate. A num_chars request is held to
             // num_chars tokens (a token is at least one character for most text), so it never uses more than it reserved.
             var output = plan.NumChars ?? plan.MaxTokens;
-            if (await http.RequestServices.GetRequiredService<TokenReservations>().ReserveAsync(http, (long)plan.PromptTokens.Length + output) is { } refused)
+            if (await http.RequestServices.GetRequiredService<TokenReservations>().ReserveAsync(http, local, plan.PromptTokens.Length, output) is { } refused)
                 return (null, refused);
             plan = plan with { MaxTokens = Math.Min(plan.MaxTokens, output) };
         }

@@ -23,7 +23,7 @@ public static class ModelRouting
         }
         // One model still loading has no name yet: the route answers 503 loading before any work, as before.
         if (!catalog.Configured && model is LocalModel { Host.Status.Info: null }) return (model, null);
-        usage?.ForModel(model.Name);
+        usage?.ForModel(model);
         return ModelAccess.Refusal(http, model.Name, oneModel: !catalog.Configured) is { } refused ? (null, refused) : (model, null);
     }
 }
