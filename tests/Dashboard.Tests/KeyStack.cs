@@ -7,6 +7,8 @@ namespace CustomGpt.Dashboard.Tests;
 public sealed class KeyStack : IAsyncLifetime
 {
     public const string Master = "master-key-for-dashboard-tests";
+    /// <summary>The models the API serves, in its order (the first is the default).</summary>
+    public static readonly string[] Models = ["tiny"];
 
     public ModelApiProcess Api { get; private set; } = null!;
     public DashboardProcess Dashboard { get; private set; } = null!;
@@ -27,6 +29,17 @@ public sealed class KeyStack : IAsyncLifetime
     }
 
     public async Task DeleteKeyAsync(string secret) => (await MasterCallAsync("key/delete", new { keys = new[] { secret } })).Dispose();
+
+    /// <summary>POST /key/update with the master key, straight to ModelApi.</summary>
+    public async Task UpdateKeyAsync(object body) => (await MasterCallAsync("key/update", body)).Dispose();
+
+    /// <summary>GET /key/info?key=... with the master key: the key's settings and usage as ModelApi holds them.</summary>
+    public async Task<JsonElement> KeyInfoAsync(string secret)
+    {
+        using var http = new HttpClient { BaseAddress = Api.Address };
+        http.DefaultRequestHeaders.Add("X-API-Key", Master);
+        return (await http.GetFromJsonAsync<JsonElement>($"key/info?key={Uri.EscapeDataString(secret)}")).GetProperty("info");
+    }
 
     async Task<HttpResponseMessage> MasterCallAsync(string route, object body)
     {

@@ -29,8 +29,8 @@ public sealed record ConnectionReport(ConnectionState State, string Summary, Mod
         return new ConnectionReport(ConnectionState.Ready, summary, m, health.Elapsed, health.Value.Models);
     }
 
-    /// <summary>The details of the model named (from <see cref="Models"/>), else the default model's.</summary>
-    public ModelInfo? InfoOf(string? name) => Models?.FirstOrDefault(m => m.Name == name)?.Info ?? Model;
+    /// <summary>The details of the model named when <see cref="Models"/> lists it (none for an upstream), else the default model's.</summary>
+    public ModelInfo? InfoOf(string? name) => Models?.FirstOrDefault(m => m.Name == name) is { } listed ? listed.Info : Model;
 
     /// <summary>One model's state in words: ready with its size, loading with progress, the error, or when a cool-down ends.</summary>
     public static string Describe(ModelHealth m) => m.Status switch

@@ -1,0 +1,78 @@
+using static Microsoft.Playwright.Assertions;
+
+namespace CustomGpt.Dashboard.Tests;
+
+/// <summary>The model picker on the Custom GPT and Chat pages, and the Keys page restricting a key to models.</summary>
+[Collection(BrowserCollection.Name)]
+public class ModelPickerTests(Browser browser, KeyStack stack) : IClassFixture<KeyStack>
+{
+    [Fact]
+    public async Task The_picked_model_answers_is_remembered_across_a_reload_and_the_Chat_page_and_falls_back_to_the_first_when_no_longer_offered()
+    {
+        var secret = await stack.NewKeyAsync("hal");
+        var hal = await browser.SignInAsync(stack.Dashboard.Address, secret);
+        Assert.Equal(KeyStack.Models, await hal.OfferedModelsAsync());
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-model", KeyStack.Models[0]); // nothing remembered yet: the first
+
+        var (first, picked) = (KeyStack.Models[0], KeyStack.Models[^1]);
+        await hal.PickModelAsync(picked);
+        var text = await hal.GenerateAsync();
+        // That model wrote it (its own alphabet), and ModelApi counted the completion for it alone.
+        Assert.Contains(text.EnumerateRunes(), r => TestModels.WideAlphabet.Contains(r.ToString(), StringComparison.Ordinal));
+        Assert.True(await CompletionTokensAsync(secret, picked) > 0);
+        Assert.Equal(0, await CompletionTokensAsync(secret, first));
+
+        await hal.Page.ReloadAsync();
+        await hal.Page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-model", picked);
+
+        var chat = new ChatPage(hal.Page);
+        await hal.ById("nav-chat").ClickAsync();
+        await chat.LoadedAsync();
+        await Expect(chat.Picker()).ToHaveAttributeAsync("data-model", picked);
+        var before = await CompletionTokensAsync(secret, picked);
+        await chat.SayAsync("hello");
+        Assert.True(await CompletionTokensAsync(secret, picked) > before);
+        Assert.Equal(0, await CompletionTokensAsync(secret, first));
+
+        // The operator takes that model away from the key: the remembered pick is no longer offered, so the first is used.
+        await stack.UpdateKeyAsync(new { key = secret, models = new[] { first } });
+        await chat.ReloadAsync();
+        await Expect(chat.Picker()).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(chat.Picker()).ToHaveAttributeAsync("data-model", first);
+        Assert.Equal([first], await chat.OfferedModelsAsync());
+        await hal.Page.Context.CloseAsync();
+    }
+
+    /// <summary>The completion tokens ModelApi counted for the key on one model (0 when it never used it).</summary>
+    async Task<long> CompletionTokensAsync(string secret, string model) =>
+        (await stack.KeyInfoAsync(secret)).GetProperty("usage").TryGetProperty("models", out var models) && models.TryGetProperty(model, out var usage)
+            ? usage.GetProperty("completion_tokens").GetInt64() : 0;
+
+    [Fact]
+    public async Task The_operator_restricts_a_key_to_one_model_and_that_key_sees_only_that_model_in_the_picker()
+    {
+        var operatorPage = new CustomGptPage((await browser.SignInAsync(stack.Dashboard.Address, KeyStack.Master)).Page);
+        Assert.Equal(KeyStack.Models, await operatorPage.OfferedModelsAsync()); // the master key may use them all
+        await operatorPage.ById("keys-link").ClickAsync();
+        var only = KeyStack.Models[^1];
+        await operatorPage.ById("new-key-alias").FillAsync("gil");
+        await operatorPage.PickKeyModelsAsync("new-key-models", only);
+        await operatorPage.ById("create-key").ClickAsync();
+        var secret = (await operatorPage.ById("new-key-secret").TextContentAsync())!.Trim();
+        var row = operatorPage.ById("keys-grid").Locator("tr", new() { HasText = "gil" });
+        await Expect(row.GetByTestId("key-models")).ToHaveTextAsync(only);
+        await Expect(row.GetByTestId("key-spend")).ToHaveTextAsync("$0.00");
+
+        var gil = await browser.SignInAsync(stack.Dashboard.Address, secret);
+        Assert.Equal([only], await gil.OfferedModelsAsync());
+        await Expect(gil.Picker()).ToHaveAttributeAsync("data-model", only);
+        await gil.GenerateAsync();
+        await operatorPage.ById("refresh-keys").ClickAsync();
+        await Expect(row.GetByTestId("key-model-usage")).ToHaveAttributeAsync("data-model", only); // per-model usage, as ModelApi counted it
+        await Expect(row.GetByTestId("key-model-usage")).Not.ToContainTextAsync(" 0 tokens");
+        await operatorPage.Page.Context.CloseAsync();
+        await gil.Page.Context.CloseAsync();
+    }
+}
