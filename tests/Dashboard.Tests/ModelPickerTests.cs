@@ -13,6 +13,8 @@ public class ModelPickerTests(Browser browser, KeyStack stack) : IClassFixture<K
         var hal = await browser.SignInAsync(stack.Dashboard.Address, secret);
         Assert.Equal(KeyStack.Models, await hal.OfferedModelsAsync());
         await Expect(hal.Picker()).ToHaveAttributeAsync("data-model", KeyStack.Models[0]); // nothing remembered yet: the first
+        foreach (var model in KeyStack.Models) // the connection report: each model's own state from /health
+            await Expect(hal.Page.Locator($"[data-testid=model-state][data-model='{model}']")).ToHaveAttributeAsync("data-state", HealthStatus.Ok);
 
         var (first, picked) = (KeyStack.Models[0], KeyStack.Models[^1]);
         await hal.PickModelAsync(picked);
@@ -63,6 +65,15 @@ public class ModelPickerTests(Browser browser, KeyStack stack) : IClassFixture<K
         Assert.Equal([only], await gil.OfferedModelsAsync());
         await Expect(gil.Picker()).ToHaveAttributeAsync("data-model", only);
         Assert.True(WrittenByWide(await gil.GenerateAsync()));
+
+        // Edit: the dialog shows the key's model ticked; ticking the other one too gives the key both.
+        await row.GetByTestId("edit-limits-button").ClickAsync();
+        await operatorPage.PickKeyModelsAsync("edit-models", KeyStack.Models[0]);
+        await operatorPage.ById("save-limits").ClickAsync();
+        await Expect(row.GetByTestId("key-models")).ToHaveTextAsync(string.Join(", ", KeyStack.Models.Reverse()));
+        await gil.Page.ReloadAsync();
+        await gil.Page.Locator("[data-testid=page][data-interactive=true]").WaitForAsync();
+        Assert.Equal(KeyStack.Models, await gil.OfferedModelsAsync());
         await operatorPage.Page.Context.CloseAsync();
         await gil.Page.Context.CloseAsync();
     }
