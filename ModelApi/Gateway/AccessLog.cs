@@ -27,6 +27,7 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
         {
             var entry = Entry(http, record, Stopwatch.GetElapsedTime(started));
             metrics.Served(entry.Caller ?? "none", entry.PromptTokens, entry.CompletionTokens);
+            if (entry.Model is { } model) metrics.ServedModel(model, entry.Deployment, entry.Status, entry.PromptTokens, entry.CompletionTokens, record.Costs.Of(entry.PromptTokens, entry.CompletionTokens));
             if (record.Rejection is { } reason) metrics.Rejected(reason);
             var level = entry.Status >= 500 ? LogLevel.Error : entry.Status >= 400 ? LogLevel.Warning : LogLevel.Information;
             logger.Log(level, default, entry, null, static (e, _) => e.ToString());
@@ -41,7 +42,7 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
         var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? request.Path.Value ?? "/";
         return new AccessLogEntry(request.Method, route, request.Path.Value ?? "/", http.Response.StatusCode, latency,
             Caller.Of(http)?.Name, prompt, completion, tokensPerSecond, finish, record.Rejection, record.RequestId, Trace(request),
-            request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString());
+            request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString(), record.Model, record.Deployment);
     }
 
     static string RequestId(HttpRequest request)
@@ -63,10 +64,11 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
 /// <summary>One access log line: its fields for the JSON formatter, its text for everything else.</summary>
 public sealed record AccessLogEntry(string Method, string Route, string Path, int Status, TimeSpan Latency, string? Caller,
     int PromptTokens, int CompletionTokens, double TokensPerSecond, string? FinishReason, string? Rejection, string RequestId,
-    string? Trace, string UserAgent, string? RemoteIp)
+    string? Trace, string UserAgent, string? RemoteIp, string? Model = null, string? Deployment = null)
 {
     public override string ToString() =>
-        $"{Method} {Route} {Status} {Latency.TotalMilliseconds:F1} ms key={Caller ?? "-"} prompt_tokens={PromptTokens} " +
+        $"{Method} {Route} {Status} {Latency.TotalMilliseconds:F1} ms key={Caller ?? "-"} " +
+        (Model is null ? "" : $"model={Model} ") + (Deployment is null ? "" : $"deployment={Deployment} ") + $"prompt_tokens={PromptTokens} " +
         $"completion_tokens={CompletionTokens} tokens_per_second={TokensPerSecond:F1} finish={FinishReason ?? "-"}" +
         (Rejection is null ? "" : $" rejected={Rejection}") + $" request_id={RequestId}" + (Trace is null ? "" : $" trace={Trace}");
 }

@@ -49,6 +49,8 @@ public sealed record ModelApiSettings
     public bool FlashAttentionSet { get; init; }
     /// <summary>MODELS_CONFIG (LiteLLM's config.yaml), read and checked; null serves MODEL_PATH / MODEL_URL alone, as before.</summary>
     public Models.ModelsConfig? Models { get; init; }
+    /// <summary>MEMORY_LIMIT_MB: the memory the local models must fit in; null reads the container's (cgroup v2 memory.max).</summary>
+    public long? MemoryLimitBytes { get; init; }
     /// <summary>Browser origins allowed to call the API (CORS); none by default.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>Prompt text appears in logs only when this is on.</summary>
@@ -159,6 +161,7 @@ public sealed record ModelApiSettings
             JsonLogs = string.Equals(config["LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase),
             MaxBodyBytes = Int("MAX_BODY_BYTES", 1 << 20, 1024, int.MaxValue),
             FlashAttentionSet = !string.IsNullOrWhiteSpace(config["FLASH_ATTENTION"]),
+            MemoryLimitBytes = string.IsNullOrWhiteSpace(config["MEMORY_LIMIT_MB"]) ? null : (long)Int("MEMORY_LIMIT_MB", 0, 1, int.MaxValue) << 20,
         };
         if (config["MODELS_CONFIG"] is { Length: > 0 } modelsConfig)
         {
