@@ -10,6 +10,8 @@ public sealed class KeyStack : IAsyncLifetime
     public const string Master = "master-key-for-dashboard-tests";
     /// <summary>The models the API serves, in its order (the first is the default).</summary>
     public static readonly string[] Models = ["tiny", "wide"];
+    /// <summary>What the second model charges per token (the first, local, costs nothing): spend shows on the Keys page.</summary>
+    public const double WideCostPerToken = 0.01;
 
     public ModelApiProcess Api { get; private set; } = null!;
     public DashboardProcess Dashboard { get; private set; } = null!;
@@ -25,6 +27,7 @@ public sealed class KeyStack : IAsyncLifetime
                 litellm_params: { model: gguf/{{TestModels.Tiny}} }
               - model_name: {{Models[1]}}
                 litellm_params: { model: gguf/{{TestModels.Wide}}, parallel: 1 }
+                model_info: { input_cost_per_token: {{WideCostPerToken}}, output_cost_per_token: {{WideCostPerToken}} }
             """);
         Api = await new ModelApiProcess(TestModels.Tiny, ("MASTER_KEY", Master), ("KEYS_DB", Path.Combine(folder, "keys.db")), ("MODELS_CONFIG", config)).ReadyAsync();
         Dashboard = new DashboardProcess(Api.Address);

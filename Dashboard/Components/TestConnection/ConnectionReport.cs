@@ -13,13 +13,13 @@ public sealed record ConnectionReport(ConnectionState State, string Summary, Mod
     public static ConnectionReport NotTested { get; } = new(ConnectionState.Unknown, "Not tested yet.");
 
     /// <summary>GET /health says whether the models are ready; /health needs no key, so a cheap
-    /// POST /tokenize of "" then checks that the key (or its absence) is accepted.</summary>
+    /// GET /v1/models then checks that the key (or its absence) is accepted, without asking any one model.</summary>
     public static async Task<ConnectionReport> TestAsync(ModelApiClient client, CancellationToken ct)
     {
         var health = await client.HealthAsync(ct);
         if (!health.Succeeded) return FromFailure(health.Failure) with { Models = health.Failure.Health?.Models };
-        var key = await client.TokenizeAsync("", ct);
-        if (!key.Succeeded && key.Failure.Kind is not (ApiFailureKind.Loading or ApiFailureKind.ModelNotAllowed))
+        var key = await client.ModelsAsync(ct);
+        if (!key.Succeeded && key.Failure.Kind != ApiFailureKind.Loading)
             return FromFailure(key.Failure) with { Models = health.Value.Models };
         var m = health.Value.Model;
         var summary = m is null
