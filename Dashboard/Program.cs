@@ -1,4 +1,5 @@
 using CustomGpt.Dashboard.Components;
+using CustomGpt.Dashboard.Components.Models;
 using CustomGpt.Dashboard.Hosting;
 using CustomGpt.Dashboard.SignIn;
 using CustomGpt.Dashboard.Telemetry;
@@ -34,6 +35,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.Services.AddMudServices();
 builder.Services.AddModelApiClient(settings.Api);
 builder.Services.AddDashboardSignIn(settings);
+builder.Services.AddScoped<ModelChoice>(); // the model picker's remembered pick
 builder.Services.AddDashboardDataProtection(secret);
 builder.Services.AddListenCheck(settings); // refuses unlocked public addresses once Kestrel has bound them
 builder.AddDashboardTelemetry(metricsPort);

@@ -28,7 +28,9 @@ static class ApiFailures
             case HttpStatusCode.Forbidden when problemCode == ProblemCodes.MasterKeyRequired:
                 return Make(ApiFailureKind.Unauthorized, "Only the master key (MASTER_KEY) may manage keys.");
             case HttpStatusCode.Forbidden when problemCode == ProblemCodes.ModelNotAllowed:
-                return Make(ApiFailureKind.ModelNotAllowed, $"{Capital(key.Who)} may not use the model this API serves: {detail ?? "its models list does not name it."}");
+                return Make(ApiFailureKind.ModelNotAllowed, $"{Capital(key.Who)} may not use this model: {detail ?? "its models list does not name it."}");
+            case HttpStatusCode.NotFound when problemCode == ProblemCodes.ModelNotFound:
+                return Make(ApiFailureKind.ModelNotFound, $"The API serves no model of that name (pick one it lists): {detail ?? title ?? "model not found."}");
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                 return Make(ApiFailureKind.Unauthorized, Refused(key, problemCode));
             case HttpStatusCode.BadRequest or HttpStatusCode.UnsupportedMediaType or HttpStatusCode.UnprocessableEntity:

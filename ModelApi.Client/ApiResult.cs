@@ -33,6 +33,8 @@ public enum ApiFailureKind
     BudgetExceeded,
     /// <summary>403 key_model_not_allowed: the key's "models" do not include the model this service serves.</summary>
     ModelNotAllowed,
+    /// <summary>404 model_not_found: no served model has the name asked for (a model taken off the list, or mistyped).</summary>
+    ModelNotFound,
     /// <summary>503 database_unavailable: the API's key database did not answer, so no key can be checked; retry later.</summary>
     DatabaseUnavailable,
 }
@@ -54,6 +56,8 @@ public sealed record ApiFailure(ApiFailureKind Kind, string Message)
     public string? Code { get; init; }
     /// <summary>The HTTP status, when there was a response.</summary>
     public int? StatusCode { get; init; }
+    /// <summary>For a /health that is not ready (503): its whole answer, with each model's own state when it lists them.</summary>
+    public HealthResponse? Health { get; init; }
 }
 
 /// <summary>Either a value or an <see cref="ApiFailure"/>, plus the round-trip time.</summary>

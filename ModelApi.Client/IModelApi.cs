@@ -18,6 +18,10 @@ interface IModelApi
     [Get("/health")]
     Task<IApiResponse<HealthResponse>> HealthAsync(CancellationToken ct);
 
+    /// <summary>The models the calling key may use.</summary>
+    [Get("/v1/models")]
+    Task<IApiResponse<ModelList>> ModelsAsync([Header(Key)] string? apiKey, CancellationToken ct);
+
     [Post("/generate")]
     Task<IApiResponse<GenerateResponse>> GenerateAsync([Body] GenerateRequest request, [Header(Key)] string? apiKey, CancellationToken ct);
 

@@ -43,17 +43,46 @@ public sealed partial class ModelApiClient
         return new ModelApiClient(api, fixedKey, null, KeySource.Given);
     }
 
-    /// <summary>GET /health. Succeeds only when the model is ready; loading and load errors are failures.</summary>
-    public Task<ApiResult<HealthResponse>> HealthAsync(CancellationToken ct = default) =>
-        SendAsync((_, t) => api.HealthAsync(t), options.HealthTimeout, ct);
+    /// <summary>GET /health. Succeeds only when every model is ready; loading and load errors are failures, which carry
+    /// the health answer (<see cref="ApiFailure.Health"/>: each model's own state).</summary>
+    public async Task<ApiResult<HealthResponse>> HealthAsync(CancellationToken ct = default)
+    {
+        HealthResponse? notReady = null;
+        var result = await SendAsync(async (_, t) =>
+        {
+            var response = await api.HealthAsync(t);
+            if (response.Error is ApiException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable, Content: { } body }) notReady = ReadHealth(body);
+            return response;
+        }, options.HealthTimeout, ct);
+        return result.Succeeded || notReady is null ? result : ApiResult.Failed<HealthResponse>(result.Failure with { Health = notReady }, result.Elapsed);
+    }
+
+    static HealthResponse? ReadHealth(string body)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(body, ModelApiJsonContext.Default.HealthResponse);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // a problem-details body (the database), not a health answer
+        }
+    }
 
     /// <summary>POST /generate and wait for the whole text.</summary>
     public Task<ApiResult<GenerateResponse>> GenerateAsync(GenerateRequest request, CancellationToken ct = default) =>
         SendAsync((key, t) => api.GenerateAsync(request with { Stream = false }, key, t), options.Timeout, ct);
 
     /// <summary>POST /tokenize: how the model splits <paramref name="text"/>, as it would a prompt.</summary>
-    public Task<ApiResult<TokenizeResponse>> TokenizeAsync(string text, CancellationToken ct = default) =>
-        SendAsync((key, t) => api.TokenizeAsync(new TokenizeRequest(text), key, t), options.Timeout, ct);
+    public Task<ApiResult<TokenizeResponse>> TokenizeAsync(string text, CancellationToken ct = default) => TokenizeAsync(text, null, ct);
+
+    /// <param name="model">Whose tokenizer (a name from <see cref="ModelsAsync"/>); null: the default model's.</param>
+    public Task<ApiResult<TokenizeResponse>> TokenizeAsync(string text, string? model, CancellationToken ct = default) =>
+        SendAsync((key, t) => api.TokenizeAsync(new TokenizeRequest(text, model), key, t), options.Timeout, ct);
+
+    /// <summary>GET /v1/models: the names the key may send as <c>model</c>, the default model first.</summary>
+    public Task<ApiResult<ModelList>> ModelsAsync(CancellationToken ct = default) =>
+        SendAsync((key, t) => api.ModelsAsync(key, t), options.Timeout, ct);
 
     /// <summary>
     /// POST /generate with "stream": true. Yields <see cref="GenerateStreamItem.Delta"/>s as the text

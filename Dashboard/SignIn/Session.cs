@@ -29,7 +29,7 @@ public static class Session
         ProblemCodes.KeyBlocked => "This key is blocked: ask the operator to unblock it.",
         ProblemCodes.KeyExpired => "This key has expired: ask the operator for a new one.",
         ProblemCodes.KeyUnknown => "ModelApi does not know this key (wrong, or deleted): check it, or ask the operator for a new one.",
-        ProblemCodes.ModelNotAllowed => "This key may not use the model this ModelApi serves: ask the operator for a key that lists it.",
+        ProblemCodes.ModelNotAllowed => "This key may not use any model this ModelApi serves: ask the operator for a key that lists one.",
         _ => "ModelApi did not accept this key.",
     };
 

@@ -35,9 +35,9 @@ public sealed class SignInCheck(Door door, DashboardSettings settings, ModelApiC
         if (role == KeyRoles.Metrics) return (null, "This key only reads /metrics; sign in with a key that may generate.");
         if (info?.Models is { Count: > 0 })
         {
-            // A key limited to some models: is the one this service serves among them? (loading: it was accepted first)
-            var tried = await withKey.TokenizeAsync("", ct);
-            if (tried.Failure is { Kind: ApiFailureKind.ModelNotAllowed } notAllowed) return (null, Session.RefusalOf(notAllowed.Code));
+            // A key limited to some models: does this service serve any of them? (/v1/models lists only those; loading: accepted first)
+            var usable = await withKey.ModelsAsync(ct);
+            if (usable is { Succeeded: true, Value.Data.Count: 0 }) return (null, Session.RefusalOf(ProblemCodes.ModelNotAllowed));
         }
         return role switch
         {

@@ -36,6 +36,19 @@ public class ConnectionReportTests
     }
 
     [Fact]
+    public void Each_model_of_a_list_is_described_by_its_own_state()
+    {
+        var until = new DateTimeOffset(2026, 12, 6, 11, 42, 7, TimeSpan.Zero);
+        Assert.Equal("loading 42%", ConnectionReport.Describe(new ModelHealth("a", ModelKinds.Local, HealthStatus.Loading, Progress: 0.42)));
+        Assert.Equal("file not found", ConnectionReport.Describe(new ModelHealth("b", ModelKinds.Local, HealthStatus.Error, Error: "file not found")));
+        Assert.Equal("kept out of rotation after failures until 11:42:07 UTC", ConnectionReport.Describe(new ModelHealth("c", ModelKinds.Upstream, HealthStatus.Cooldown,
+            Deployments: [new DeploymentHealth("api.example.com", HealthStatus.Cooldown, until), new DeploymentHealth("backup.example.com", HealthStatus.Ok)])));
+        Assert.Equal("forwarded to an upstream", ConnectionReport.Describe(new ModelHealth("d", ModelKinds.Upstream, HealthStatus.Ok)));
+        var report = new ConnectionReport(ConnectionState.Ready, "Ready.", Models: [new ModelHealth("e", ModelKinds.Local, HealthStatus.Ok)]);
+        Assert.Null(report.InfoOf("e")); // listed without details: none, rather than another model's
+    }
+
+    [Fact]
     public async Task A_model_that_cannot_load_is_an_error_and_a_closed_port_is_unreachable()
     {
         using (var api = new ModelApiProcess(TestModels.Corrupt))

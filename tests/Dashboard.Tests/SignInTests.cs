@@ -17,7 +17,7 @@ public class SignInTests(Browser browser, KeyStack stack) : IClassFixture<KeySta
         await SignInPage.SubmitAsync(page, secret + "x");
         await Expect(page.GetByTestId("signin-error")).ToContainTextAsync("ModelApi does not know this key");
         await SignInPage.SubmitAsync(page, await stack.NewKeyAsync("for-another-model", models: ["gpt-4o"]));
-        await Expect(page.GetByTestId("signin-error")).ToContainTextAsync("This key may not use the model this ModelApi serves");
+        await Expect(page.GetByTestId("signin-error")).ToContainTextAsync("This key may not use any model this ModelApi serves");
         Assert.DoesNotContain(secret, await page.ContentAsync()); // what was typed is not echoed back
         await Screenshots.SaveAsync(page, "signin.png", toDocs: false);
 

@@ -13,7 +13,7 @@ public class LimitFailureTests
         { ProblemCodes.TpmExceeded, 429, ApiFailureKind.TpmExceeded, 1000, 17, "has used its tokens for this minute (tpm_limit 1000); retry in 17 s." },
         { ProblemCodes.TooManyFailedKeys, 429, ApiFailureKind.RateLimited, null, 30, "Too many wrong keys came from this address, so the key in GPT_API_KEY is refused too; retry in 30 s." },
         { ProblemCodes.BudgetExceeded, 429, ApiFailureKind.BudgetExceeded, 50, null, "has spent its token budget of 50 tokens; retrying will not help" },
-        { ProblemCodes.ModelNotAllowed, 403, ApiFailureKind.ModelNotAllowed, null, null, "may not use the model this API serves: The key k1 may use the models 'gpt-4o'" },
+        { ProblemCodes.ModelNotAllowed, 403, ApiFailureKind.ModelNotAllowed, null, null, "may not use this model: The key k1 may use the models 'gpt-4o'" },
         { ProblemCodes.DatabaseUnavailable, 503, ApiFailureKind.DatabaseUnavailable, null, 5, "key database is unavailable, so no key can be checked" },
     };
 

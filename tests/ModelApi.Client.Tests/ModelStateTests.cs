@@ -30,6 +30,7 @@ public class ModelStateTests
         var generate = await client.GenerateAsync(Clients.Request(1, 10));
 
         Assert.Equal(ApiFailureKind.ModelFailed, health.Failure?.Kind);
+        Assert.Equal(HealthStatus.Error, health.Failure?.Health?.Status); // the answer itself, for a report of each model
         Assert.Equal(ApiFailureKind.ModelFailed, generate.Failure?.Kind);
         Assert.StartsWith("The model could not be loaded", generate.Failure?.Message, StringComparison.Ordinal);
     }
@@ -48,6 +49,7 @@ public class ModelStateTests
         var ready = await WhileLoadingAsync(client);
 
         Assert.Equal(ApiFailureKind.Loading, health.Failure?.Kind);
+        Assert.Equal(HealthStatus.Loading, health.Failure?.Health?.Status);
         Assert.Equal(ApiFailureKind.Loading, generate.Failure?.Kind);
         Assert.NotNull(generate.Failure?.RetryAfter);
         Assert.Equal(ApiFailureKind.Loading, tokenize.Failure?.Kind);

@@ -12,6 +12,8 @@ public sealed class GenerationParameters : ISeedAndTemperature
     public const double MinTopP = 0.01, MaxTopP = 1;
 
     public string Prompt { get; set; } = "";
+    /// <summary>The model picked for the run (a name from /v1/models); null: the server's default.</summary>
+    public string? Model { get; set; }
     /// <summary>True: no seed is sent, the API picks one and reports it.</summary>
     public bool RandomSeed { get; set; } = true;
     public long Seed { get; set; } = 42;
@@ -42,6 +44,13 @@ public sealed class GenerationParameters : ISeedAndTemperature
 
     public GenerationParameters Clone() => (GenerationParameters)MemberwiseClone();
 
+    /// <summary>This, for the picked model.</summary>
+    public GenerationParameters For(string? model)
+    {
+        Model = model;
+        return this;
+    }
+
     /// <summary>Defaults again, keeping the prompt.</summary>
     public GenerationParameters Reset() => new() { Prompt = Prompt };
 
@@ -56,6 +65,7 @@ public sealed class GenerationParameters : ISeedAndTemperature
         var stops = StopList();
         return new GenerateRequest
         {
+            Model = Model,
             Prompt = Prompt,
             Seed = RandomSeed ? null : Seed,
             Temperature = Temperature,
