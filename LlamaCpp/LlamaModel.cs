@@ -111,15 +111,21 @@ public sealed unsafe class LlamaModel : IDisposable
     int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
     {
         var utf8 = Encoding.UTF8.GetBytes(text);
-        // A token is at least one byte, plus room for BOS/EOS.
-        var tokens = new int[utf8.Length + 2];
-        int n;
-        using (Lease())
-        fixed (byte* t = utf8)
-        fixed (int* o = tokens)
-            n = NativeMethods.llama_tokenize(vocab, t, utf8.Length, o, tokens.Length, addSpecial, parseSpecial);
+        // Usually a token is at least one byte, plus room for BOS/EOS; a vocabulary that prefixes a space or falls
+        // back to bytes may need more, and llama_tokenize then answers minus the count it needs: ask once more.
+        var n = Tokenize(utf8, new int[utf8.Length + 2], addSpecial, parseSpecial, out var tokens);
+        if (n < 0) n = Tokenize(utf8, new int[-n], addSpecial, parseSpecial, out tokens);
         if (n < 0) throw new LlamaException($"Tokenizing failed ({n}).");
         return tokens.AsSpan(0, n).ToArray();
+    }
+
+    int Tokenize(byte[] utf8, int[] buffer, bool addSpecial, bool parseSpecial, out int[] tokens)
+    {
+        tokens = buffer;
+        using (Lease())
+        fixed (byte* t = utf8)
+        fixed (int* o = buffer)
+            return NativeMethods.llama_tokenize(vocab, t, utf8.Length, o, buffer.Length, addSpecial, parseSpecial);
     }
 
     /// <summary>The UTF-8 bytes of one token. May be part of a multi-byte character.</summary>

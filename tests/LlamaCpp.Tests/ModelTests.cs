@@ -40,6 +40,17 @@ public class ModelTests(TinyModel tiny) : IClassFixture<TinyModel>
     }
 
     [Fact]
+    public void Text_that_needs_more_tokens_than_bytes_is_tokenized_whole()
+    {
+        // The wide vocabulary has no ASCII: every character falls back to byte tokens, and llama.cpp asks for more room.
+        using var wide = LlamaModel.Load(TestModels.Wide);
+        const string text = "plain ASCII, none of it in this vocabulary";
+        var tokens = wide.Tokenize(text);
+        Assert.True(tokens.Length >= text.Length);
+        Assert.Equal(text, wide.Detokenize(tokens));
+    }
+
+    [Fact]
     public void The_same_seed_samples_the_same_tokens()
     {
         Assert.Equal(Generate(seed: 3), Generate(seed: 3));
