@@ -3,14 +3,18 @@ using CustomGpt.ModelApi.Apis.OpenAi;
 using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
+using CustomGpt.ModelApi.Models;
 using CustomGpt.ModelApi.Telemetry;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ModelApiSettings settings;
+IReadOnlyList<ModelMemoryEstimate> memory;
 try
 {
     settings = ModelApiSettings.FromConfiguration(builder.Configuration);
+    // What cannot fit in the container's memory is refused now, not killed by the OOM killer while loading.
+    memory = ModelMemory.EnsureFits(settings, settings.MemoryLimitBytes ?? ModelMemory.ContainerLimit());
 }
 catch (InvalidSettingsException e)
 {
@@ -32,6 +36,8 @@ builder.Services.AddOpenApi();
 builder.Services.AddCors();
 
 var app = builder.Build();
+foreach (var warning in settings.Models?.Warnings ?? []) app.Logger.LogWarning("{Warning}", warning);
+foreach (var estimate in memory) app.Logger.LogInformation("Memory estimate for {Estimate}", estimate);
 
 app.UseForwardedClients(settings.Forwarded); // first: the access log and the limits see the client behind trusted proxies
 app.UseAccessLog();
