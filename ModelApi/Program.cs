@@ -5,6 +5,7 @@ using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 using CustomGpt.ModelApi.Models;
 using CustomGpt.ModelApi.Telemetry;
+using CustomGpt.ModelApi.Upstreams;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -28,6 +29,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
 
 builder.Services.AddModelHost(settings);
+builder.Services.AddUpstreams(settings.Models?.Upstreams ?? [], settings.Models?.Router ?? RouterSettings.Default);
 builder.AddGateway(settings);
 builder.AddModelApiTelemetry();
 builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));

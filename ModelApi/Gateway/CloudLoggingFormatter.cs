@@ -49,6 +49,8 @@ public sealed class CloudLoggingFormatter() : ConsoleFormatter(Name)
         json.WriteString("request_id", e.RequestId);
         json.WriteString("route", e.Route);
         if (e.Caller is not null) json.WriteString("key", e.Caller);
+        if (e.Model is not null) json.WriteString("model", e.Model);
+        if (e.Deployment is not null) json.WriteString("deployment", e.Deployment);
         json.WriteNumber("prompt_tokens", e.PromptTokens);
         json.WriteNumber("completion_tokens", e.CompletionTokens);
         json.WriteNumber("tokens_per_second", e.TokensPerSecond);

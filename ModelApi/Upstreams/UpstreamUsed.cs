@@ -12,7 +12,10 @@ public sealed record UpstreamUsed(string Model, UpstreamDeployment Deployment, U
 
     internal static void Record(HttpContext http, UpstreamCall call, UpstreamUsage usage, string? finishReason)
     {
-        if (call.Deployment is { } deployment) http.Features.Set(new UpstreamUsed(call.Model, deployment, usage, finishReason));
+        if (call.Deployment is not { } deployment) return;
+        http.Features.Set(new UpstreamUsed(call.Model, deployment, usage, finishReason));
+        // The key is charged this at the deployment's costs when the request ends (Gateway/Admission settles it).
+        Gateway.RequestUsage.Of(http)?.Used(usage.PromptTokens, usage.CompletionTokens, finishReason, deployment.Costs);
     }
 
     /// <summary>In currency, with the deployment's model_info costs.</summary>
