@@ -65,11 +65,11 @@ public static class KeyApi
         {
             KeyId = keyId, KeyHash = KeySecret.Hash(secret), KeyAlias = r.KeyAlias, Created = now.ToUnixTimeSeconds(),
             Expires = ExpiresAt(r.Duration, now), RpmLimit = r.RpmLimit, TpmLimit = r.TpmLimit, TokenBudget = r.TokenBudget,
-            Models = Json(r.Models), Metadata = Json(r.Metadata),
+            Models = Json(r.Models), Metadata = Json(r.Metadata), MaxBudget = r.MaxBudget,
         };
         await database.Store!.InsertAsync(key);
         return TypedResults.Ok(new KeyGenerateResponse(secret, keyId, key.KeyAlias, Time(key.Expires), key.RpmLimit, key.TpmLimit,
-            key.TokenBudget, r.Models, r.Metadata));
+            key.TokenBudget, r.Models, r.Metadata, key.MaxBudget));
     }
 
     static async Task<IResult> Info(HttpContext http, string? key, KeyDatabase database)
@@ -88,12 +88,16 @@ public static class KeyApi
         }
         if (database.Store is null) return NotFound();
         return await FindAsync(database, key) is { } row
-            ? TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row)))
+            ? TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row, await database.Store.ModelUsageAsync(row.KeyId))))
             : NotFound();
     }
 
-    static async Task<IResult> List(KeyDatabase database) =>
-        TypedResults.Ok(new KeyListResponse([.. (await database.Store!.ListAsync()).Select(InfoOf)]));
+    static async Task<IResult> List(KeyDatabase database)
+    {
+        var keys = await database.Store!.ListAsync();
+        var models = (await database.Store.ModelUsageAsync(null)).ToLookup(u => u.KeyId);
+        return TypedResults.Ok(new KeyListResponse([.. keys.Select(k => InfoOf(k, [.. models[k.KeyId]]))]));
+    }
 
     static async Task<IResult> Update(HttpContext http, KeyDatabase database, VerifiedKeys verified, TimeProvider time)
     {
@@ -111,12 +115,13 @@ public static class KeyApi
         row.RpmLimit = Removes(KeySetting.RpmLimit) ? null : r.RpmLimit ?? row.RpmLimit;
         row.TpmLimit = Removes(KeySetting.TpmLimit) ? null : r.TpmLimit ?? row.TpmLimit;
         row.TokenBudget = Removes(KeySetting.TokenBudget) ? null : r.TokenBudget ?? row.TokenBudget;
+        row.MaxBudget = Removes(KeySetting.MaxBudget) ? null : r.MaxBudget ?? row.MaxBudget;
         row.Models = Removes(KeySetting.Models) ? null : r.Models is null ? row.Models : Json(r.Models);
         row.Metadata = Removes(KeySetting.Metadata) ? null : r.Metadata is null ? row.Metadata : Json(r.Metadata);
         row.Blocked = r.Blocked is { } blocked ? (blocked ? 1 : 0) : row.Blocked;
         await database.Store!.UpdateSettingsAsync(row);
         verified.Forget(row.KeyHash);
-        return TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row)));
+        return TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row, await database.Store.ModelUsageAsync(row.KeyId))));
     }
 
     static async Task<IResult> Delete(HttpContext http, KeyDatabase database, VerifiedKeys verified)
@@ -140,6 +145,8 @@ public static class KeyApi
             errors["duration"] = ["'duration' must be a whole number and s, m, h or d, e.g. \"30s\", \"15m\", \"12h\", \"30d\"."];
         foreach (var (field, value) in new[] { ("rpm_limit", r.RpmLimit), ("tpm_limit", r.TpmLimit), ("token_budget", r.TokenBudget) })
             if (value is < 1) errors[field] = [$"'{field}' must be at least 1 (leave it out for no limit)."];
+        if (r.MaxBudget is { } most && (!double.IsFinite(most) || most <= 0))
+            errors["max_budget"] = ["'max_budget' must be more than 0, in the currency of the models' costs (leave it out for no limit)."];
         if (models is not null && (models.Count > MaxModels || models.Any(m => string.IsNullOrEmpty(m) || m.Length > MaxModelLength)))
             errors["models"] = [$"'models' may list up to {MaxModels} names of 1 to {MaxModelLength} characters."];
         if (metadata is { } m && (m.ValueKind != JsonValueKind.Object || m.GetRawText().Length > MaxMetadataChars || Depth(m) > MaxMetadataDepth))
@@ -178,11 +185,13 @@ public static class KeyApi
     static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult NotFound() =>
         CodedProblem.Of(StatusCodes.Status404NotFound, ProblemCodes.KeyUnknown, "No such key", "No key has this secret or key name.");
 
-    static KeyInfo InfoOf(KeyRow k) => new(k.KeyId, k.KeyAlias, DateTimeOffset.FromUnixTimeSeconds(k.Created), Time(k.Expires), k.Blocked != 0,
+    static KeyInfo InfoOf(KeyRow k, IReadOnlyList<ModelUsageRow> models) => new(k.KeyId, k.KeyAlias, DateTimeOffset.FromUnixTimeSeconds(k.Created), Time(k.Expires), k.Blocked != 0,
         k.RpmLimit, k.TpmLimit, k.TokenBudget,
         k.ModelNames,
         k.Metadata is null ? null : JsonSerializer.Deserialize<JsonElement>(k.Metadata),
-        new KeyUsage(k.Requests, k.PromptTokens, k.CompletionTokens, k.SpendTokens, Time(k.LastUsed), k.ReservedTokens));
+        new KeyUsage(k.Requests, k.PromptTokens, k.CompletionTokens, k.SpendTokens, Time(k.LastUsed), k.ReservedTokens, k.Spend,
+            models.ToDictionary(m => m.Model, m => new ModelUsage(m.Requests, m.PromptTokens, m.CompletionTokens, m.Spend))),
+        k.MaxBudget);
 
     static long? ExpiresAt(string? duration, DateTimeOffset now) =>
         duration is null ? null : (now + KeyDuration.Parse(duration)!.Value).ToUnixTimeSeconds();

@@ -27,6 +27,7 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
         {
             var entry = Entry(http, record, Stopwatch.GetElapsedTime(started));
             metrics.Served(entry.Caller ?? "none", entry.PromptTokens, entry.CompletionTokens);
+            if (entry.Model is { } model) metrics.ServedModel(model, entry.Deployment, entry.Status, entry.PromptTokens, entry.CompletionTokens, record.Costs.Of(entry.PromptTokens, entry.CompletionTokens));
             if (record.Rejection is { } reason) metrics.Rejected(reason);
             var level = entry.Status >= 500 ? LogLevel.Error : entry.Status >= 400 ? LogLevel.Warning : LogLevel.Information;
             logger.Log(level, default, entry, null, static (e, _) => e.ToString());
@@ -39,15 +40,9 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
         var request = http.Request;
         // The path only: a query string may carry a key (/key/info?key=...).
         var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? request.Path.Value ?? "/";
-        // The model that answered (a fallback's, when the asked one failed) and, for an upstream, its deployment (never its key).
-        var upstream = Upstreams.UpstreamUsed.Of(http);
         return new AccessLogEntry(request.Method, route, request.Path.Value ?? "/", http.Response.StatusCode, latency,
             Caller.Of(http)?.Name, prompt, completion, tokensPerSecond, finish, record.Rejection, record.RequestId, Trace(request),
-            request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString())
-        {
-            Model = upstream?.Model ?? record.Model,
-            Deployment = upstream?.Deployment.Id,
-        };
+            request.Headers.UserAgent.ToString(), http.Connection.RemoteIpAddress?.ToString(), record.Model, record.Deployment);
     }
 
     static string RequestId(HttpRequest request)
@@ -69,17 +64,11 @@ public sealed class AccessLog(RequestDelegate next, ILogger<AccessLog> logger, G
 /// <summary>One access log line: its fields for the JSON formatter, its text for everything else.</summary>
 public sealed record AccessLogEntry(string Method, string Route, string Path, int Status, TimeSpan Latency, string? Caller,
     int PromptTokens, int CompletionTokens, double TokensPerSecond, string? FinishReason, string? Rejection, string RequestId,
-    string? Trace, string UserAgent, string? RemoteIp)
+    string? Trace, string UserAgent, string? RemoteIp, string? Model = null, string? Deployment = null)
 {
-    /// <summary>The served model that answered; null before routing (or for routes without one).</summary>
-    public string? Model { get; init; }
-
-    /// <summary>The upstream deployment that answered (host and path), null for a local model.</summary>
-    public string? Deployment { get; init; }
-
     public override string ToString() =>
-        $"{Method} {Route} {Status} {Latency.TotalMilliseconds:F1} ms key={Caller ?? "-"}" + (Model is null ? "" : $" model={Model}") +
-        (Deployment is null ? "" : $" deployment={Deployment}") + $" prompt_tokens={PromptTokens} " +
+        $"{Method} {Route} {Status} {Latency.TotalMilliseconds:F1} ms key={Caller ?? "-"} " +
+        (Model is null ? "" : $"model={Model} ") + (Deployment is null ? "" : $"deployment={Deployment} ") + $"prompt_tokens={PromptTokens} " +
         $"completion_tokens={CompletionTokens} tokens_per_second={TokensPerSecond:F1} finish={FinishReason ?? "-"}" +
         (Rejection is null ? "" : $" rejected={Rejection}") + $" request_id={RequestId}" + (Trace is null ? "" : $" trace={Trace}");
 }

@@ -57,7 +57,7 @@ public sealed class Admission(RequestDelegate next, ModelApiSettings settings, K
     async Task<IResult?> AdmitAsync(HttpContext http, Caller caller)
     {
         string? subject = caller.IsVirtualKey
-            ? (caller.RpmLimit ?? caller.TpmLimit ?? caller.TokenBudget) is null ? null : caller.KeyId
+            ? (caller.RpmLimit ?? caller.TpmLimit ?? caller.TokenBudget) is null && caller.MaxBudget is null ? null : caller.KeyId
             : settings.RateLimitRpm is not null && caller.Role != KeyRoles.Master ? "ip:" + caller.Address : null;
         if (subject is null) return null;
         var now = time.GetUtcNow().ToUnixTimeSeconds();
@@ -75,7 +75,8 @@ public sealed class Admission(RequestDelegate next, ModelApiSettings settings, K
         var windowTokens = caller.TpmLimit is null ? 0 : prompt + completion + usage.TokenizedTokens;
         try
         {
-            await database.Store!.SettleAsync(caller.KeyId!, prompt, completion, windowTokens, usage.Reservation, time.GetUtcNow().ToUnixTimeSeconds());
+            await database.Store!.SettleAsync(caller.KeyId!, prompt, completion, windowTokens, usage.Reservation, time.GetUtcNow().ToUnixTimeSeconds(),
+                usage.Model, usage.Costs.Of(prompt, completion));
         }
         catch (Exception e) when (KeyDatabase.IsOutage(e))
         {

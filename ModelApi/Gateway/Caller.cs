@@ -9,7 +9,7 @@ namespace CustomGpt.ModelApi.Gateway;
 /// <see cref="Address"/> is the client address per-address limits count against.
 /// </summary>
 public sealed record Caller(string Role, string Address, string? KeyId = null, string? Alias = null, IReadOnlyList<string>? AllowedModels = null,
-    long? RpmLimit = null, long? TpmLimit = null, long? TokenBudget = null)
+    long? RpmLimit = null, long? TpmLimit = null, long? TokenBudget = null, double? MaxBudget = null)
 {
     public const string KeyIdClaim = "key_id", ModelClaim = "model";
 
@@ -26,7 +26,7 @@ public sealed record Caller(string Role, string Address, string? KeyId = null, s
     public static Caller? Of(HttpContext http) => http.Features.Get<Caller>();
 
     public static Caller For(KeyRow key, string address) =>
-        new(KeyRoles.VirtualKey, address, key.KeyId, key.KeyAlias, ModelAccess.AllowedBy(key), key.RpmLimit, key.TpmLimit, key.TokenBudget);
+        new(KeyRoles.VirtualKey, address, key.KeyId, key.KeyAlias, ModelAccess.AllowedBy(key), key.RpmLimit, key.TpmLimit, key.TokenBudget, key.MaxBudget);
 
     /// <summary>The claims route policies look at: the role, and for a virtual key its id, alias and models.</summary>
     public ClaimsPrincipal ToPrincipal(string scheme)

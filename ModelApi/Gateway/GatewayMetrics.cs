@@ -13,5 +13,16 @@ public sealed class GatewayMetrics
         ModelApiTelemetry.KeyTokens.Add(completionTokens, key, new("type", "completion"));
     }
 
+    /// <summary>Per served model (and upstream deployment): requests by status class, tokens by type, and spend.</summary>
+    public void ServedModel(string model, string? deployment, int status, int promptTokens, int completionTokens, double spend)
+    {
+        var name = new KeyValuePair<string, object?>("model", model);
+        var via = new KeyValuePair<string, object?>("deployment", deployment ?? "local");
+        ModelApiTelemetry.ModelRequests.Add(1, name, via, new("status", $"{status / 100}xx"));
+        ModelApiTelemetry.ModelTokens.Add(promptTokens, name, via, new("type", "prompt"));
+        ModelApiTelemetry.ModelTokens.Add(completionTokens, name, via, new("type", "completion"));
+        if (spend > 0) ModelApiTelemetry.ModelSpend.Add(spend, name, via);
+    }
+
     public void Rejected(string reason) => ModelApiTelemetry.Rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

@@ -43,8 +43,8 @@ public abstract class KeyStore
     {
         await using var c = await OpenAsync(default);
         await c.ExecuteAsync("""
-            INSERT INTO keys (key_id, key_hash, key_alias, created, expires, blocked, rpm_limit, tpm_limit, token_budget, models, metadata)
-            VALUES (@KeyId, @KeyHash, @KeyAlias, @Created, @Expires, @Blocked, @RpmLimit, @TpmLimit, @TokenBudget, @Models, @Metadata)
+            INSERT INTO keys (key_id, key_hash, key_alias, created, expires, blocked, rpm_limit, tpm_limit, token_budget, models, metadata, max_budget)
+            VALUES (@KeyId, @KeyHash, @KeyAlias, @Created, @Expires, @Blocked, @RpmLimit, @TpmLimit, @TokenBudget, @Models, @Metadata, @MaxBudget)
             """, key);
     }
 
@@ -79,7 +79,7 @@ public abstract class KeyStore
         await using var c = await OpenAsync(default);
         await c.ExecuteAsync("""
             UPDATE keys SET key_alias = @KeyAlias, expires = @Expires, blocked = @Blocked, rpm_limit = @RpmLimit,
-                tpm_limit = @TpmLimit, token_budget = @TokenBudget, models = @Models, metadata = @Metadata
+                tpm_limit = @TpmLimit, token_budget = @TokenBudget, models = @Models, metadata = @Metadata, max_budget = @MaxBudget
             WHERE key_id = @KeyId
             """, key);
     }
@@ -89,7 +89,10 @@ public abstract class KeyStore
         await using var c = await OpenAsync(default);
         var deleted = new List<KeyRow>();
         foreach (var keyId in keyIds)
+        {
             deleted.AddRange(await c.QueryAsync<KeyRow>("DELETE FROM keys WHERE key_id = @keyId RETURNING *", new { keyId }));
+            await c.ExecuteAsync("DELETE FROM key_model_usage WHERE key_id = @keyId", new { keyId });
+        }
         return deleted;
     }
 
@@ -101,7 +104,8 @@ public abstract class KeyStore
         return await c.QuerySingleAsync<WindowCount>("""
             INSERT INTO rate_windows (subject, window_start, requests, tokens) VALUES (@subject, @start, 1, 0)
             ON CONFLICT (subject, window_start) DO UPDATE SET requests = rate_windows.requests + 1
-            RETURNING requests, tokens, (SELECT prompt_tokens + completion_tokens FROM keys WHERE key_id = @subject) AS spend
+            RETURNING requests, tokens, (SELECT prompt_tokens + completion_tokens FROM keys WHERE key_id = @subject) AS spend,
+                (SELECT spend FROM keys WHERE key_id = @subject) AS money
             """, new { subject, start = window.Start });
     }
 
@@ -109,15 +113,18 @@ public abstract class KeyStore
     /// Holds <paramref name="tokens"/> for one request before it runs, in one transaction: in the key's current minute
     /// when it has a tpm_limit, against its token_budget when it has one. Each part succeeds only while what is
     /// used and held stays within the limit, so requests racing on any number of instances never hold more than fits.
-    /// Returns the reservation, or which limit had no room.
+    /// Returns the reservation, or which limit had no room. With <paramref name="maxBudget"/>, <paramref name="cost"/> (what the
+    /// tokens may cost) is held against the key's max_budget the same way.
     /// </summary>
     public async Task<(Reservation? Reservation, ReservationRefusal? Refusal)> ReserveAsync(string keyId, long? tpmLimit, long? tokenBudget,
-        long tokens, long now)
+        long tokens, long now, double? maxBudget = null, double cost = 0)
     {
         var window = RateWindow.At(now);
         if (tpmLimit is { } tpm && tokens > tpm) return (null, new(ProblemCodes.TpmExceeded, tpm, 0));
         if (tokenBudget is { } budget && tokens > budget) return (null, new(ProblemCodes.BudgetExceeded, budget, 0));
-        var reservation = new Reservation(Guid.NewGuid().ToString("N"), keyId, tokenBudget is null ? 0 : tokens, tpmLimit is null ? 0 : tokens, window.Start);
+        if (maxBudget is { } most && cost > most) return (null, new(ProblemCodes.BudgetExceeded, 0, 0, new SpendRefusal(most, 0)));
+        var reservation = new Reservation(Guid.NewGuid().ToString("N"), keyId, tokenBudget is null ? 0 : tokens, tpmLimit is null ? 0 : tokens, window.Start,
+            maxBudget is null ? 0 : cost);
         await using var c = await OpenAsync(default);
         await using var transaction = await c.BeginTransactionAsync();
         if (tpmLimit is { } limit)
@@ -150,11 +157,26 @@ public abstract class KeyStore
                 return (null, new(ProblemCodes.BudgetExceeded, row?.TokenBudget ?? tokenBudget.Value, (row?.SpendTokens ?? 0) + (row?.ReservedTokens ?? 0)));
             }
         }
+        if (maxBudget is not null)
+        {
+            // Read from the row, not the caller's copy: a /key/update on any instance applies at once.
+            var held = await c.QuerySingleOrDefaultAsync<double?>("""
+                UPDATE keys SET reserved_spend = reserved_spend + @cost
+                WHERE key_id = @keyId AND (max_budget IS NULL OR spend + reserved_spend + @cost <= max_budget)
+                RETURNING reserved_spend
+                """, new { keyId, cost }, transaction);
+            if (held is null)
+            {
+                await transaction.RollbackAsync();
+                var row = await c.QuerySingleOrDefaultAsync<KeyRow>("SELECT * FROM keys WHERE key_id = @keyId", new { keyId });
+                return (null, new(ProblemCodes.BudgetExceeded, 0, 0, new SpendRefusal(row?.MaxBudget ?? maxBudget.Value, (row?.Spend ?? 0) + (row?.ReservedSpend ?? 0))));
+            }
+        }
         await c.ExecuteAsync("""
-            INSERT INTO reservations (reservation_id, key_id, budget_tokens, window_tokens, window_start, expires)
-            VALUES (@Id, @KeyId, @BudgetTokens, @WindowTokens, @WindowStart, @expires)
+            INSERT INTO reservations (reservation_id, key_id, budget_tokens, window_tokens, window_start, expires, budget_spend)
+            VALUES (@Id, @KeyId, @BudgetTokens, @WindowTokens, @WindowStart, @expires, @BudgetSpend)
             """, new { reservation.Id, reservation.KeyId, reservation.BudgetTokens, reservation.WindowTokens, reservation.WindowStart,
-                expires = now + (long)Reservation.Lifetime.TotalSeconds }, transaction);
+                expires = now + (long)Reservation.Lifetime.TotalSeconds, reservation.BudgetSpend }, transaction);
         await transaction.CommitAsync();
         return (reservation, null);
     }
@@ -163,8 +185,10 @@ public abstract class KeyStore
     /// Ends one request of a key: adds what it really used to the key's usage, gives back what its reservation held
     /// beyond that (budget and minute alike), and counts <paramref name="windowTokens"/> against the tpm_limit (in the
     /// reserved minute, else the current one). A reservation that already expired gives nothing back twice.
+    /// <paramref name="spend"/> (what the tokens cost) is added to the key's spend, and the usage to <paramref name="model"/>'s row.
     /// </summary>
-    public async Task SettleAsync(string keyId, long promptTokens, long completionTokens, long windowTokens, Reservation? reservation, long now)
+    public async Task SettleAsync(string keyId, long promptTokens, long completionTokens, long windowTokens, Reservation? reservation, long now,
+        string? model = null, double spend = 0)
     {
         await using var c = await OpenAsync(default);
         await using var transaction = await c.BeginTransactionAsync();
@@ -172,12 +196,24 @@ public abstract class KeyStore
         await c.ExecuteAsync("""
             UPDATE keys SET requests = requests + 1, prompt_tokens = prompt_tokens + @promptTokens,
                 completion_tokens = completion_tokens + @completionTokens, last_used = @now,
-                reserved_tokens = reserved_tokens - COALESCE((SELECT budget_tokens FROM reservations WHERE reservation_id = @id), 0)
+                reserved_tokens = reserved_tokens - COALESCE((SELECT budget_tokens FROM reservations WHERE reservation_id = @id), 0),
+                spend = spend + @spend,
+                reserved_spend = reserved_spend - COALESCE((SELECT budget_spend FROM reservations WHERE reservation_id = @id), 0)
             WHERE key_id = @keyId;
             UPDATE rate_windows SET tokens = tokens + @windowTokens - (SELECT window_tokens FROM reservations WHERE reservation_id = @id)
             WHERE subject = @keyId AND window_start = (SELECT window_start FROM reservations WHERE reservation_id = @id AND window_tokens > 0);
             DELETE FROM reservations WHERE reservation_id = @id;
-            """, new { keyId, promptTokens, completionTokens, now, id, windowTokens }, transaction);
+            """, new { keyId, promptTokens, completionTokens, now, id, windowTokens, spend }, transaction);
+        if (model is not null)
+        {
+            await c.ExecuteAsync("""
+                INSERT INTO key_model_usage (key_id, model, requests, prompt_tokens, completion_tokens, spend)
+                VALUES (@keyId, @model, 1, @promptTokens, @completionTokens, @spend)
+                ON CONFLICT (key_id, model) DO UPDATE SET requests = key_model_usage.requests + 1,
+                    prompt_tokens = key_model_usage.prompt_tokens + @promptTokens,
+                    completion_tokens = key_model_usage.completion_tokens + @completionTokens, spend = key_model_usage.spend + @spend
+                """, new { keyId, model, promptTokens, completionTokens, spend }, transaction);
+        }
         if (reservation is not { WindowTokens: > 0 } && windowTokens > 0)
         {
             await c.ExecuteAsync("""
@@ -195,12 +231,23 @@ public abstract class KeyStore
         await using var transaction = await c.BeginTransactionAsync(ct);
         await c.ExecuteAsync("""
             UPDATE keys SET reserved_tokens = reserved_tokens
-                - (SELECT COALESCE(SUM(budget_tokens), 0) FROM reservations r WHERE r.key_id = keys.key_id AND r.expires <= @now)
+                - (SELECT COALESCE(SUM(budget_tokens), 0) FROM reservations r WHERE r.key_id = keys.key_id AND r.expires <= @now),
+                reserved_spend = reserved_spend
+                - (SELECT COALESCE(SUM(budget_spend), 0) FROM reservations r WHERE r.key_id = keys.key_id AND r.expires <= @now)
             WHERE key_id IN (SELECT key_id FROM reservations WHERE expires <= @now)
             """, new { now }, transaction);
         var released = await c.ExecuteAsync("DELETE FROM reservations WHERE expires <= @now", new { now }, transaction);
         await transaction.CommitAsync(ct);
         return released;
+    }
+
+    /// <summary>Usage per model of one key, or of every key when <paramref name="keyId"/> is null.</summary>
+    public async Task<IReadOnlyList<ModelUsageRow>> ModelUsageAsync(string? keyId)
+    {
+        await using var c = await OpenAsync(default);
+        return keyId is null
+            ? [.. await c.QueryAsync<ModelUsageRow>("SELECT * FROM key_model_usage ORDER BY key_id, model")]
+            : [.. await c.QueryAsync<ModelUsageRow>("SELECT * FROM key_model_usage WHERE key_id = @keyId ORDER BY model", new { keyId })];
     }
 
     /// <summary>Counts one wrong key from <paramref name="address"/> into its minute; returns the minute's count.</summary>

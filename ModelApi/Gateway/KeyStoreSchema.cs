@@ -47,5 +47,22 @@ static class KeyStoreSchema
             );
             CREATE INDEX reservations_expires ON reservations (expires);
             """),
+        // Spend in currency (LiteLLM's max_budget and spend, charged at the models' model_info costs), reserved before
+        // the work like tokens (keys.reserved_spend, reservations.budget_spend), and usage per key and model.
+        (3, """
+            ALTER TABLE keys ADD COLUMN max_budget DOUBLE PRECISION;
+            ALTER TABLE keys ADD COLUMN spend DOUBLE PRECISION NOT NULL DEFAULT 0;
+            ALTER TABLE keys ADD COLUMN reserved_spend DOUBLE PRECISION NOT NULL DEFAULT 0;
+            ALTER TABLE reservations ADD COLUMN budget_spend DOUBLE PRECISION NOT NULL DEFAULT 0;
+            CREATE TABLE key_model_usage (
+                key_id TEXT NOT NULL,
+                model TEXT NOT NULL,
+                requests BIGINT NOT NULL DEFAULT 0,
+                prompt_tokens BIGINT NOT NULL DEFAULT 0,
+                completion_tokens BIGINT NOT NULL DEFAULT 0,
+                spend DOUBLE PRECISION NOT NULL DEFAULT 0,
+                PRIMARY KEY (key_id, model)
+            );
+            """),
     ];
 }

@@ -31,12 +31,15 @@ static class Limits
         }
         var spent = count.Spend ?? 0;
         if (caller.TokenBudget is { } budget && spent >= budget) return BudgetSpent(http, budget, $"({spent} used)");
+        if (caller.MaxBudget is { } most && (count.Money ?? 0) >= most) return MaxBudgetSpent(http, most, $"({Money(count.Money ?? 0)} spent)");
         return null;
     }
 
     /// <summary>The 429 for a reservation that did not fit.</summary>
-    public static Refusal NoRoom(HttpContext http, ReservationRefusal refusal, long tokens, long now)
+    public static Refusal NoRoom(HttpContext http, ReservationRefusal refusal, long tokens, long now, double cost = 0)
     {
+        if (refusal.Spend is { } spend)
+            return MaxBudgetSpent(http, spend.MaxBudget, $"(this request may cost {Money(cost)}; {Money(spend.SpentAndHeld)} is spent or held by running requests)");
         if (refusal.Code == ProblemCodes.BudgetExceeded)
             return BudgetSpent(http, refusal.Limit, $"(this request may use {tokens}; {refusal.Used} are used or held by running requests)");
         var window = RateWindow.At(now);
@@ -54,6 +57,12 @@ static class Limits
         return new(CodedProblem.Of(StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExceeded, "Token budget spent.",
             $"This key's token_budget of {budget} tokens has no room {detail}; the operator can raise it with POST /key/update."), ProblemCodes.BudgetExceeded);
     }
+
+    static Refusal MaxBudgetSpent(HttpContext http, double maxBudget, string detail) =>
+        new(CodedProblem.Of(StatusCodes.Status429TooManyRequests, ProblemCodes.BudgetExceeded, "Budget spent.",
+            $"This key's max_budget of {Money(maxBudget)} has no room {detail}; the operator can raise it with POST /key/update."), ProblemCodes.BudgetExceeded);
+
+    static string Money(double amount) => amount.ToString("0.######", CultureInfo.InvariantCulture);
 
     static Refusal TooMany(HttpContext http, RateWindow window, long now, string code, string detail)
     {

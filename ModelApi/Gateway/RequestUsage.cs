@@ -37,6 +37,12 @@ public sealed class RequestUsage(string requestId)
         Costs = model.Costs;
     }
 
+    /// <summary>The upstream deployment that answered (its <see cref="UpstreamDeployment.Id"/>, never its key), for the access log and /metrics.</summary>
+    public string? Deployment { get; private set; }
+
+    /// <summary>Names the deployment that answers (call it again when a retry moves to another).</summary>
+    public void Through(UpstreamDeployment deployment) => Deployment = deployment.Id;
+
     /// <summary>What a token costs for this request: the routed model's (model_info), or what <see cref="Used"/> said.</summary>
     public ModelCosts Costs { get; private set; } = ModelCosts.Free;
 

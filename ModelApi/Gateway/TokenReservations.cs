@@ -7,8 +7,8 @@ namespace CustomGpt.ModelApi.Gateway;
 /// </summary>
 public sealed class TokenReservations(KeyDatabase database, TimeProvider time, ILogger<TokenReservations> logger)
 {
-    /// <summary>Whether the caller's requests reserve at all (a virtual key with a tpm_limit or token_budget).</summary>
-    public static bool Applies(HttpContext http) => Caller.Of(http) is { IsVirtualKey: true } c && (c.TpmLimit ?? c.TokenBudget) is not null;
+    /// <summary>Whether the caller's requests reserve at all (a virtual key with a tpm_limit, token_budget or max_budget).</summary>
+    public static bool Applies(HttpContext http) => Caller.Of(http) is { IsVirtualKey: true } c && ((c.TpmLimit ?? c.TokenBudget) is not null || c.MaxBudget is not null);
 
     /// <summary>
     /// Holds, before the work, what one request for <paramref name="model"/> may use: <paramref name="promptTokens"/> plus
@@ -16,23 +16,22 @@ public sealed class TokenReservations(KeyDatabase database, TimeProvider time, I
     /// holding); else the 429 (or 503) to answer with. The hold is settled to the real usage when the request ends
     /// (<see cref="Admission"/>; an upstream reports its usage with <see cref="RequestUsage.Used"/>).
     /// </summary>
-    public Task<IResult?> ReserveAsync(HttpContext http, Models.ServedModel model, long promptTokens, long maxOutputTokens) =>
-        ReserveAsync(http, promptTokens + maxOutputTokens);
-
-    async Task<IResult?> ReserveAsync(HttpContext http, long tokens)
+    public async Task<IResult?> ReserveAsync(HttpContext http, Models.ServedModel model, long promptTokens, long maxOutputTokens)
     {
         if (!Applies(http) || Caller.Of(http) is not { } caller || RequestUsage.Of(http) is not { } usage) return null;
         var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var tokens = promptTokens + maxOutputTokens;
+        var cost = model.Costs.Of(promptTokens, maxOutputTokens);
         try
         {
-            var (reservation, refusal) = await database.Store!.ReserveAsync(caller.KeyId!, caller.TpmLimit, caller.TokenBudget, tokens, now);
+            var (reservation, refusal) = await database.Store!.ReserveAsync(caller.KeyId!, caller.TpmLimit, caller.TokenBudget, tokens, now, caller.MaxBudget, cost);
             database.Answered();
             if (reservation is not null)
             {
                 usage.Hold(reservation);
                 return null;
             }
-            var no = Limits.NoRoom(http, refusal!, tokens, now);
+            var no = Limits.NoRoom(http, refusal!, tokens, now, cost);
             usage.Rejected(no.Code);
             return no.Result;
         }

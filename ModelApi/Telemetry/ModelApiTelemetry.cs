@@ -35,6 +35,10 @@ public static class ModelApiTelemetry
     // Gateway: per key (alias or id, "master", "none") and rejections by problem code.
     internal static readonly Counter<long> KeyRequests = Meter.CreateCounter<long>("customgpt.key.requests", description: "HTTP requests by key alias (or key id, \"master\", \"none\").");
     internal static readonly Counter<long> KeyTokens = Meter.CreateCounter<long>("customgpt.key.tokens", description: "Prompt and completion tokens by key alias.");
+    // Per served model ("model") and the deployment that answered ("deployment": an upstream's host and path, or "local").
+    internal static readonly Counter<long> ModelRequests = Meter.CreateCounter<long>("customgpt.model.requests", description: "HTTP requests routed to a model, by model, deployment and status class.");
+    internal static readonly Counter<long> ModelTokens = Meter.CreateCounter<long>("customgpt.model.tokens", description: "Prompt and completion tokens by model and deployment.");
+    internal static readonly Counter<double> ModelSpend = Meter.CreateCounter<double>("customgpt.model.spend", description: "What the tokens cost at the models' model_info costs, by model and deployment.");
     internal static readonly Counter<long> Rejections = Meter.CreateCounter<long>("customgpt.rejections", description: "Requests the gateway turned away, by reason (problem code).");
 
     /// <summary>Schedulers alive in this process (one in production), read by the gauges below when a reader collects.</summary>

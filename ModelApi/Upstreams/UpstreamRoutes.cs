@@ -95,6 +95,7 @@ public static class UpstreamRoutes
                     ? Local(await local(l))
                     : failed!; // not usable here: the failure so far stands, and the next fallback is tried
             if (tried.FallsBack) failed = tried;
+            else if (name != model.Name && catalog.Find(name) is { } fallback) RequestUsage.Of(http)?.ForModel(fallback); // the log and usage name who answered
             return tried;
         }, http.RequestAborted);
         return answer.Result;

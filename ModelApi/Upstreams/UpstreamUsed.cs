@@ -15,7 +15,9 @@ public sealed record UpstreamUsed(string Model, UpstreamDeployment Deployment, U
         if (call.Deployment is not { } deployment) return;
         http.Features.Set(new UpstreamUsed(call.Model, deployment, usage, finishReason));
         // The key is charged this at the deployment's costs when the request ends (Gateway/Admission settles it).
-        Gateway.RequestUsage.Of(http)?.Used(usage.PromptTokens, usage.CompletionTokens, finishReason, deployment.Costs);
+        var request = Gateway.RequestUsage.Of(http);
+        request?.Through(deployment);
+        request?.Used(usage.PromptTokens, usage.CompletionTokens, finishReason, deployment.Costs);
     }
 
     /// <summary>In currency, with the deployment's model_info costs.</summary>

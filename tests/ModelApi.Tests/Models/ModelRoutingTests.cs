@@ -121,6 +121,26 @@ public sealed class ModelRoutingTests(ModelsServer fixture) : IClassFixture<Mode
     }
 
     [Fact]
+    public async Task The_access_log_and_metrics_carry_the_model()
+    {
+        var key = await Http.GenerateKeyAsync(new { key_alias = "logged" });
+        await PromptTokensAsync("/v1/completions", ModelsServer.Beta, key);
+        await PromptTokensAsync("/generate", ModelsServer.Alpha, key);
+        Assert.Contains(fixture.Server.Logs.Lines, l => l.Contains("POST /v1/completions 200", StringComparison.Ordinal) && l.Contains("key=logged model=beta prompt_tokens=", StringComparison.Ordinal));
+        Assert.Contains(fixture.Server.Logs.Lines, l => l.Contains("POST /generate 200", StringComparison.Ordinal) && l.Contains("key=logged model=alpha prompt_tokens=", StringComparison.Ordinal));
+
+        using var metrics = await Http.CallAsync(Keys.Master, "GET", "/metrics");
+        var scrape = Metrics.Parse(await metrics.Content.ReadAsStringAsync());
+        foreach (var model in new[] { ModelsServer.Alpha, ModelsServer.Beta })
+        {
+            Assert.True(scrape.Find("customgpt_model_requests_total", ("model", model), ("deployment", "local"), ("status", "2xx")).Sum(s => s.Value) >= 1, model);
+            Assert.True(scrape.Find("customgpt_model_tokens_total", ("model", model), ("type", "prompt")).Sum(s => s.Value) >= 1, model);
+        }
+        Assert.True(scrape.Find("customgpt_model_spend_total", ("model", ModelsServer.Beta)).Sum(s => s.Value) > 0);
+        Assert.Empty(scrape.Find("customgpt_model_spend_total", ("model", ModelsServer.Alpha))); // free
+    }
+
+    [Fact]
     public async Task A_model_added_at_run_time_is_served_under_its_new_name()
     {
         var file = Path.Combine(System.IO.Directory.CreateTempSubdirectory("customgpt-added-").FullName, "tuned.gguf");

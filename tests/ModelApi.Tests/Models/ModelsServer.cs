@@ -19,7 +19,10 @@ public class ModelsServer : IAsyncLifetime, IDisposable
     {
     }
 
-    protected ModelsServer(string? databaseUrl)
+    /// <summary>The same with keys in this PostgreSQL database (the caller awaits <see cref="InitializeAsync"/>).</summary>
+    public static ModelsServer OnPostgres(string databaseUrl) => new(databaseUrl);
+
+    ModelsServer(string? databaseUrl)
     {
         var folder = System.IO.Directory.CreateTempSubdirectory("customgpt-models-").FullName;
         ConfigPath = Path.Combine(folder, "config.yaml");
