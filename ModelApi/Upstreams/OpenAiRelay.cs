@@ -13,19 +13,6 @@ public static class OpenAiRelay
 {
     public const string EstimatedHeader = "x-customgpt-usage-estimated";
 
-    /// <summary>The answer of <paramref name="model"/> (an upstream name), or of its fallbacks in turn when it fails; the
-    /// body is the caller's request, read as JSON (each try sends its own copy).</summary>
-    public static async Task<IResult> AnswerAsync(HttpContext http, string model, UpstreamRoute route, JsonObject body)
-    {
-        var forwarder = http.RequestServices.GetRequiredService<UpstreamForwarder>();
-        var fallbacks = http.RequestServices.GetRequiredService<ModelFallbacks>();
-        var answer = await fallbacks.AnswerAsync(model, async (name, _) => forwarder.Pool.Serves(name)
-            ? await ForwardAsync(http, forwarder, name, route, (JsonObject)body.DeepClone())
-            : new ModelAnswer(CodedProblem.Of(StatusCodes.Status404NotFound, ProblemCodes.ModelNotFound, "Unknown model.", $"No upstream model is named '{name}'."), false),
-            http.RequestAborted);
-        return answer.Result;
-    }
-
     public static async Task<ModelAnswer> ForwardAsync(HttpContext http, UpstreamForwarder forwarder, string model, UpstreamRoute route, JsonObject body)
     {
         var stream = body["stream"] is JsonValue s && s.TryGetValue<bool>(out var b) && b;

@@ -72,8 +72,16 @@ public class UpstreamGatewayTests(UpstreamGatewayFixture fixture) : IClassFixtur
         Assert.True(completion is > 0 and <= 12);
         Assert.DoesNotContain(UpstreamGatewayFixture.HostedKey, body);
 
-        var info = await Http.InfoAsync(key);
-        Assert.True(info.GetProperty("usage").GetProperty("completion_tokens").GetInt64() >= completion);
+        // Usage per key and per model, charged at the hosted deployment's costs (the local model costs nothing).
+        var usage = (await Http.InfoAsync(key)).GetProperty("usage");
+        var prompt = answer["usage"]!["prompt_tokens"]!.GetValue<int>();
+        var hostedUsage = usage.GetProperty("models").GetProperty("hosted");
+        Assert.Equal(prompt, hostedUsage.GetProperty("prompt_tokens").GetInt64());
+        Assert.Equal(completion, hostedUsage.GetProperty("completion_tokens").GetInt64());
+        Assert.Equal(prompt * 0.001 + completion * 0.002, hostedUsage.GetProperty("spend").GetDouble(), 9);
+        Assert.Equal(0, usage.GetProperty("models").GetProperty("local").GetProperty("spend").GetDouble());
+        Assert.Equal(prompt * 0.001 + completion * 0.002, usage.GetProperty("spend").GetDouble(), 9);
+        Assert.Equal(0, usage.GetProperty("reserved_tokens").GetInt64()); // settled: nothing held any more
         Assert.Contains(fixture.Gateway.Logs.Lines, l => l.Contains("model=hosted", StringComparison.Ordinal) && l.Contains("deployment=" + fixture.UpstreamId, StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.Gateway.Logs.Lines, l => l.Contains(UpstreamGatewayFixture.HostedKey, StringComparison.Ordinal));
 
@@ -122,6 +130,11 @@ public class UpstreamGatewayTests(UpstreamGatewayFixture fixture) : IClassFixtur
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("local", JsonNode.Parse(body)!["model"]!.ToString());
+
+        // A key that may not use the fallback gets the failure, not the fallback's answer.
+        var onlyBroken = await Http.GenerateKeyAsync(new { key_alias = "only-broken", models = new[] { "broken" } });
+        using var refused = await Http.CallAsync(onlyBroken, "POST", "/v1/chat/completions", """{"model":"broken","messages":[{"role":"user","content":"hi"}],"max_tokens":5}""");
+        Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
 
         // /generate has no local fallback (docs/upstreams.md): the failure is the answer, naming the model.
         using var failed = await Http.CallAsync(Keys.Master, "POST", "/generate", """{"model":"broken","prompt":"hi"}""");

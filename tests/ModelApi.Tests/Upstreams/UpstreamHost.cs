@@ -15,7 +15,7 @@ namespace CustomGpt.ModelApi.Tests.Upstreams;
 
 /// <summary>
 /// The upstream forwarding on its own, in a small host of the test's: ModelApi's upstream services (AddUpstreams) and its
-/// telemetry, /v1/chat/completions and /v1/completions answered by <see cref="OpenAiRelay.AnswerAsync"/>, /metrics, and
+/// telemetry, /v1/chat/completions and /v1/completions answered by <see cref="OpenAiRelay.ForwardAsync"/> with fallbacks, /metrics, and
 /// GET /deployments/{model} with each deployment's health. Logs are captured; time is the test's clock.
 /// </summary>
 public sealed class UpstreamHost : IAsyncDisposable
@@ -37,7 +37,7 @@ public sealed class UpstreamHost : IAsyncDisposable
             app.MapPost(path, async (HttpContext http) =>
             {
                 var body = (JsonObject)(await JsonNode.ParseAsync(http.Request.Body))!;
-                return await OpenAiRelay.AnswerAsync(http, body["model"]!.ToString(), route, body);
+                return await AnswerAsync(http, body["model"]!.ToString(), route, body);
             });
         }
         app.MapGet("/deployments/{model}", (string model, UpstreamPool pool) => Results.Json(pool.Health(model), ModelApiJson.Options));
@@ -52,6 +52,17 @@ public sealed class UpstreamHost : IAsyncDisposable
     public FakeTimeProvider Clock { get; }
 
     public CapturedLogs Logs { get; } = new();
+
+    /// <summary>The model's answer, or its fallbacks' in turn (upstream names only here), as ModelApi's routes do.</summary>
+    static async Task<IResult> AnswerAsync(HttpContext http, string model, UpstreamRoute route, JsonObject body)
+    {
+        var forwarder = http.RequestServices.GetRequiredService<UpstreamForwarder>();
+        var fallbacks = http.RequestServices.GetRequiredService<ModelFallbacks>();
+        var answer = await fallbacks.AnswerAsync(model, async (name, _) => forwarder.Pool.Serves(name)
+            ? await OpenAiRelay.ForwardAsync(http, forwarder, name, route, (JsonObject)body.DeepClone())
+            : new ModelAnswer(Results.NotFound(), false), http.RequestAborted);
+        return answer.Result;
+    }
 
     public static UpstreamDeployment Deployment(string name, FakeUpstream upstream, string key, TimeSpan? timeout = null, int? rpm = null) =>
         new(name, "upstream-" + name, upstream.ApiBase, key, timeout ?? TimeSpan.FromSeconds(30), rpm, null, new ModelCosts(0.000001, 0.000002));
