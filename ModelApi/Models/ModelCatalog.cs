@@ -17,6 +17,8 @@ public sealed class ModelCatalog : IHostedService, IDisposable
     volatile ServedModel[] models;
     readonly List<ModelHost> owned = [];
     readonly List<ModelHost> started = [];
+    /// <summary>What the models added at run time are estimated to hold, for the memory check of the next one.</summary>
+    readonly List<ModelMemoryEstimate> addedMemory = [];
     bool running, stopped;
 
     public ModelCatalog(ModelApiSettings settings, IServiceProvider services)
@@ -85,7 +87,8 @@ public sealed class ModelCatalog : IHostedService, IDisposable
     /// Serves the GGUF file at <paramref name="ggufPath"/> as <paramref name="name"/> from now on, with PARALLEL and
     /// CONTEXT_SIZE: it loads in the background (GET /health shows its progress) and is listed in /v1/models at once.
     /// Returns once it is listed and its loading has started. The same name and file again is a no-op (a restart
-    /// re-adding what it persisted); a name already serving something else is an <see cref="InvalidOperationException"/>.
+    /// re-adding what it persisted); a name already serving something else, or a model that would not fit in the
+    /// container's memory beside those served (<see cref="ModelMemory"/>), is an <see cref="InvalidOperationException"/>.
     /// </summary>
     public async Task AddLocalAsync(string name, string ggufPath, CancellationToken ct)
     {
@@ -93,6 +96,10 @@ public sealed class ModelCatalog : IHostedService, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(ggufPath);
         var path = Path.GetFullPath(ggufPath);
         if (!File.Exists(path)) throw new FileNotFoundException($"The model file for '{name}' does not exist.", path);
+        var local = new LocalModelSettings(name, path, settings.Parallel, settings.ContextSize, ModelCosts.Free);
+        var estimate = ModelMemory.Estimate($"'{name}'", path, settings.ForLocalModel(local));
+        var limit = settings.MemoryLimitBytes ?? ModelMemory.ContainerLimit();
+        var served = ModelMemory.ProcessBytes + ModelMemory.EnsureFits(settings, limitBytes: null).Sum(e => e.TotalBytes);
         ModelHost host;
         bool start;
         lock (gate)
@@ -103,7 +110,10 @@ public sealed class ModelCatalog : IHostedService, IDisposable
                 if (existing is LocalModel { Source: { } source } && source == path) return;
                 throw new InvalidOperationException($"A model named '{name}' is served already.");
             }
-            var local = new LocalModelSettings(name, path, settings.Parallel, settings.ContextSize, ModelCosts.Free);
+            served += addedMemory.Sum(e => e.TotalBytes);
+            if (estimate is not null && limit is { } most && served + estimate.TotalBytes > most)
+                throw new InvalidOperationException($"{estimate} does not fit beside the models served (about {ModelMemory.MiB(served)} with the process) in the {ModelMemory.MiB(most)} the container has.");
+            if (estimate is not null) addedMemory.Add(estimate);
             host = NewHost(settings.ForLocalModel(local));
             models = [.. models, new LocalModel(name, host, ModelCosts.Free, path, addedAtRuntime: true)];
             start = running;

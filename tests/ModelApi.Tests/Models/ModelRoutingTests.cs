@@ -149,6 +149,13 @@ public sealed class ModelRoutingTests(ModelsServer fixture) : IClassFixture<Mode
         await catalog.AddLocalAsync("tuned", file, CancellationToken.None);
         await catalog.AddLocalAsync("tuned", file, CancellationToken.None); // again at a restart: nothing changes
         await Assert.ThrowsAsync<InvalidOperationException>(() => catalog.AddLocalAsync(ModelsServer.Alpha, file, CancellationToken.None));
+        // MEMORY_LIMIT_MB leaves room for one more tiny model, not two.
+        var another = Path.Combine(Path.GetDirectoryName(file)!, "another.gguf");
+        File.Copy(TestModels.Wide, another);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => catalog.AddLocalAsync("another", another, CancellationToken.None));
+        Assert.Contains($"'another': ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"does not fit beside the models served", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("another", catalog.Names);
 
         using (var models = await Http.CallAsync(Keys.Master, "GET", "/v1/models"))
             Assert.Contains("tuned", (await models.ProblemAsync()).GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()));

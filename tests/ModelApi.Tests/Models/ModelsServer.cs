@@ -38,10 +38,16 @@ public class ModelsServer : IAsyncLifetime, IDisposable
                 model_info: { input_cost_per_token: {{HostedInput}}, output_cost_per_token: {{HostedOutput}} }
             """);
         (string, string)[] keys = databaseUrl is null ? Keys.OnSqlite() : [("MASTER_KEY", Keys.Master), ("DATABASE_URL", databaseUrl)];
-        Server = new ApiServer(TestModels.Tiny, source: null, [("MODELS_CONFIG", ConfigPath), ("HOSTED_TEST_KEY", "sk-hosted-test-secret"), .. keys]);
+        // Room for what the file serves and 40 MiB more: one more tiny model (about 33 MiB), not two.
+        var estimates = CustomGpt.ModelApi.Models.ModelMemory.EnsureFits(ApiServer.ReadSettings(("MODELS_CONFIG", ConfigPath), ("HOSTED_TEST_KEY", "x")), null);
+        MemoryLimitMiB = (CustomGpt.ModelApi.Models.ModelMemory.ProcessBytes + estimates.Sum(e => e.TotalBytes) >> 20) + 40;
+        Server = new ApiServer(TestModels.Tiny, source: null, [("MODELS_CONFIG", ConfigPath), ("HOSTED_TEST_KEY", "sk-hosted-test-secret"),
+            ("MEMORY_LIMIT_MB", MemoryLimitMiB.ToString(System.Globalization.CultureInfo.InvariantCulture)), .. keys]);
     }
 
     public string ConfigPath { get; }
+    /// <summary>MEMORY_LIMIT_MB: what the two local models need and room for one more tiny one.</summary>
+    public long MemoryLimitMiB { get; }
     public ApiServer Server { get; }
     public HttpClient Http => Server.Http;
 
