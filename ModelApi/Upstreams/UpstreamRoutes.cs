@@ -14,7 +14,7 @@ namespace CustomGpt.ModelApi.Upstreams;
 /// key may use it: checked before) calls one method here. The key's limits hold first (a reservation of the prompt, at
 /// four characters a token, and max_tokens, else <see cref="ReservedOutputTokens"/>), then the request goes to the
 /// model's deployments (<see cref="UpstreamForwarder"/>) and, when they all fail, to its fallbacks in turn
-/// (<see cref="ModelFallbacks"/>): other upstream names, or local models on the /v1 routes. The key is charged the usage
+/// (<see cref="ModelFallbacks"/>): other upstream names or local models. The key is charged the usage
 /// the answer reports (<see cref="UpstreamUsed"/>).
 /// </summary>
 public static class UpstreamRoutes
@@ -30,7 +30,8 @@ public static class UpstreamRoutes
         body["prompt"] = request.Prompt ?? "";
         var shape = new OwnApiRelay.Shape(request.Seed ?? 0, request.NumChars, null, null);
         return AnswerAsync(http, model, body, request.MaxTokens ?? request.NumChars, upstream: (name, b) =>
-            OwnApiRelay.ForwardAsync(http, Forwarder(http), name, UpstreamRoute.Completions, b, stream, shape), local: null);
+            OwnApiRelay.ForwardAsync(http, Forwarder(http), name, UpstreamRoute.Completions, b, stream, shape),
+            local: local => GenerateApi.LocalGenerateAsync(http, local, request, stream, Settings(http), Logger(http)));
     }
 
     /// <summary>POST /chat for an upstream model: a chat completions request upstream, our shapes back.
@@ -41,7 +42,8 @@ public static class UpstreamRoutes
         body["messages"] = new JsonArray([.. messages.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role, ["content"] = m.Content })]);
         var shape = new OwnApiRelay.Shape(request.Seed ?? 0, null, request.ConversationHistory ?? [], request.UserPrompt);
         return AnswerAsync(http, model, body, request.MaxTokens, upstream: (name, b) =>
-            OwnApiRelay.ForwardAsync(http, Forwarder(http), name, UpstreamRoute.ChatCompletions, b, stream, shape), local: null);
+            OwnApiRelay.ForwardAsync(http, Forwarder(http), name, UpstreamRoute.ChatCompletions, b, stream, shape),
+            local: local => ChatApi.LocalChatAsync(http, local, request, stream, Settings(http), Logger(http)));
     }
 
     /// <summary>POST /tokenize for an upstream model: its tokenizer is not here, so this says so (400 on "model").</summary>
@@ -74,9 +76,9 @@ public static class UpstreamRoutes
     }
 
     /// <summary>Reserve, then the model's answer or its fallbacks'. A fallback name the key may not use, or that is
-    /// neither an upstream nor (on the /v1 routes) a local model, is passed over.</summary>
+    /// neither an upstream nor a local model, is passed over.</summary>
     static async Task<IResult> AnswerAsync(HttpContext http, UpstreamModel model, JsonObject body, int? maxTokens,
-        Func<string, JsonObject, Task<ModelAnswer>> upstream, Func<LocalModel, Task<IResult>>? local)
+        Func<string, JsonObject, Task<ModelAnswer>> upstream, Func<LocalModel, Task<IResult>> local)
     {
         if (TokenReservations.Applies(http))
         {
@@ -91,7 +93,7 @@ public static class UpstreamRoutes
         {
             var tried = name == model.Name || (ModelAccess.Allows(http, name) && forwarder.Pool.Serves(name))
                 ? await upstream(name, (JsonObject)body.DeepClone())
-                : local is not null && ModelAccess.Allows(http, name) && catalog.Find(name) is LocalModel l
+                : ModelAccess.Allows(http, name) && catalog.Find(name) is LocalModel l
                     ? Local(await local(l))
                     : failed!; // not usable here: the failure so far stands, and the next fallback is tried
             if (tried.FallsBack) failed = tried;

@@ -136,11 +136,12 @@ public class UpstreamGatewayTests(UpstreamGatewayFixture fixture) : IClassFixtur
         using var refused = await Http.CallAsync(onlyBroken, "POST", "/v1/chat/completions", """{"model":"broken","messages":[{"role":"user","content":"hi"}],"max_tokens":5}""");
         Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
 
-        // /generate has no local fallback (docs/upstreams.md): the failure is the answer, naming the model.
-        using var failed = await Http.CallAsync(Keys.Master, "POST", "/generate", """{"model":"broken","prompt":"hi"}""");
-        var problem = JsonNode.Parse(await failed.Content.ReadAsStringAsync())!;
-        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
-        Assert.Equal(ProblemCodes.UpstreamFailed, problem["code"]!.ToString());
-        Assert.Contains("'broken'", problem["detail"]!.ToString());
+        // /generate and /chat fall back too, answering in this API's shapes from the local model.
+        using var generated = await Http.CallAsync(Keys.Master, "POST", "/generate", """{"model":"broken","prompt":"the","max_tokens":5}""");
+        Assert.Equal(HttpStatusCode.OK, generated.StatusCode);
+        Assert.True(JsonNode.Parse(await generated.Content.ReadAsStringAsync())!["usage"]!["completion_tokens"]!.GetValue<int>() is > 0 and <= 5);
+        using var chatted = await Http.CallAsync(Keys.Master, "POST", "/chat", """{"model":"broken","user_prompt":"hi","max_tokens":5}""");
+        Assert.Equal(HttpStatusCode.OK, chatted.StatusCode);
+        Assert.Contains(fixture.Gateway.Logs.Lines, l => l.Contains("POST /chat 200", StringComparison.Ordinal) && l.Contains("model=local", StringComparison.Ordinal));
     }
 }
