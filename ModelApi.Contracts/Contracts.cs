@@ -163,4 +163,6 @@ public static class ProblemCodes
     public const string UpstreamFailed = "upstream_failed";
     /// <summary>504: the upstream did not answer within its timeout.</summary>
     public const string UpstreamTimeout = "upstream_timeout";
+    /// <summary>An upstream's own 4xx about the request (its status kept, its message in the detail).</summary>
+    public const string UpstreamError = "upstream_error";
 }

@@ -5,6 +5,7 @@ using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 using CustomGpt.ModelApi.Models;
 using CustomGpt.ModelApi.Telemetry;
+using CustomGpt.ModelApi.Upstreams;
 using Scalar.AspNetCore;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.
@@ -29,6 +30,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
 
 builder.Services.AddModelHost(settings);
+builder.Services.AddUpstreams(settings.Models?.Upstreams ?? [], settings.Models?.Router ?? RouterSettings.Default);
 builder.AddGateway(settings);
 builder.AddModelApiTelemetry();
 builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));

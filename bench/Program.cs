@@ -4,6 +4,7 @@ using static CustomGpt.Bench.Statistics;
 
 // Usage: dotnet run -c Release --project bench [-- --threads N --tokens N --parallel N --rounds N --model PATH --env KEY=VALUE]
 //        dotnet run -c Release --project bench -- --gateway [--requests N]   (what keys and limits add per request)
+//        dotnet run -c Release --project bench -- --proxy [--requests N]   (what forwarding to an upstream adds per request, docs/upstreams.md)
 //        dotnet run -c Release --project bench -- --soak [--minutes N] [--clients N]   (mixed traffic, memory drift)
 //        dotnet run -c Release --project bench -- --fuzz [--bodies N] [--seed N]      (bad bodies on every route)
 //        dotnet run -c Release --project bench -- --chat [--threads N] [--rounds N]     (6-turn chat TTFT, prompt cache on/off)
@@ -18,6 +19,11 @@ using static CustomGpt.Bench.Statistics;
 if (args.Contains("--gateway"))
 {
     await GatewayOverhead.RunAsync(Arg("--requests", 2000));
+    return;
+}
+if (args.Contains("--proxy"))
+{
+    await ProxyOverhead.RunAsync(Arg("--requests", 2000));
     return;
 }
 if (args.Contains("--soak") || args.Contains("--fuzz"))

@@ -37,7 +37,15 @@ public static class ChatApi
         var messages = Messages(r, history, settings.DefaultSystemPrompt);
         if (served is UpstreamModel upstream)
             return await UpstreamRoutes.ChatAsync(http, upstream, r, [.. messages.Select(m => new ChatTurn(m.Role, m.Content))], stream);
-        var (job, problem) = await GenerationStart.StartAsync(http, (LocalModel)served, settings, logger, stream, model =>
+        return await LocalChatAsync(http, (LocalModel)served, r, stream, settings, logger);
+    }
+
+    /// <summary>A chat turn by a local model (also an upstream model's fallback).</summary>
+    internal static async Task<IResult> LocalChatAsync(HttpContext http, LocalModel local, ChatRequest r, bool stream, ModelApiSettings settings, ILogger logger)
+    {
+        var history = r.ConversationHistory ?? [];
+        var messages = Messages(r, history, settings.DefaultSystemPrompt);
+        var (job, problem) = await GenerationStart.StartAsync(http, local, settings, logger, stream, model =>
         {
             var chat = ChatTemplate.Format(model, messages);
             var sampling = new GenerateRequest(r) { Stop = chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop };

@@ -40,7 +40,13 @@ public static class GenerateApi
         if (served is null) return refused!;
         var stream = request.Stream ?? GenerationStart.WantsEventStream(http.Request);
         if (served is UpstreamModel upstream) return await UpstreamRoutes.GenerateAsync(http, upstream, request, stream);
-        var (job, problem) = await GenerationStart.StartAsync(http, (LocalModel)served, settings, logger, stream, _ => request);
+        return await LocalGenerateAsync(http, (LocalModel)served, request, stream, settings, logger);
+    }
+
+    /// <summary>A generation by a local model (also an upstream model's fallback).</summary>
+    internal static async Task<IResult> LocalGenerateAsync(HttpContext http, LocalModel local, GenerateRequest request, bool stream, ModelApiSettings settings, ILogger logger)
+    {
+        var (job, problem) = await GenerationStart.StartAsync(http, local, settings, logger, stream, _ => request);
         if (job is null) return problem!;
         if (stream)
         {

@@ -52,7 +52,12 @@ public static class OpenAiApi
         if (served is null) return refused!;
         var stream = r.Stream ?? false;
         if (served is UpstreamModel upstream) return await UpstreamRoutes.CompletionsAsync(http, upstream, r, stream);
-        var local = (LocalModel)served;
+        return await LocalCompletionsAsync(http, (LocalModel)served, r, stream, settings, logger);
+    }
+
+    /// <summary>A completion by a local model (also an upstream model's fallback).</summary>
+    internal static async Task<IResult> LocalCompletionsAsync(HttpContext http, LocalModel local, CompletionRequest r, bool stream, ModelApiSettings settings, ILogger logger)
+    {
         var (job, problem) = await GenerationStart.StartAsync(http, local, settings, logger, stream,
             _ => r.ToGenerateRequest(r.Prompt is { Count: > 0 } p ? p[0] : null, r.MaxTokens, r.Stop));
         if (job is null) return problem!;
@@ -82,7 +87,13 @@ public static class OpenAiApi
         if (served is null) return refused!;
         var stream = r.Stream ?? false;
         if (served is UpstreamModel upstream) return await UpstreamRoutes.ChatCompletionsAsync(http, upstream, r, stream);
-        var local = (LocalModel)served;
+        return await LocalChatCompletionsAsync(http, (LocalModel)served, r, stream, settings, logger);
+    }
+
+    /// <summary>A chat completion by a local model (also an upstream model's fallback).</summary>
+    internal static async Task<IResult> LocalChatCompletionsAsync(HttpContext http, LocalModel local, ChatCompletionRequest r, bool stream, ModelApiSettings settings, ILogger logger)
+    {
+        var messages = r.Messages!;
         var (job, problem) = await GenerationStart.StartAsync(http, local, settings, logger, stream, model =>
         {
             var chat = ChatTemplate.Format(model, [.. messages.Select(m => new ChatMessage(m.Role!, m.Content!))]);
