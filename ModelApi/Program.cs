@@ -4,13 +4,16 @@ using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 using CustomGpt.ModelApi.Telemetry;
+using CustomGpt.ModelApi.Training;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ModelApiSettings settings;
+TrainingSettings training;
 try
 {
     settings = ModelApiSettings.FromConfiguration(builder.Configuration);
+    training = TrainingSettings.FromConfiguration(builder.Configuration, settings);
 }
 catch (InvalidSettingsException e)
 {
@@ -25,6 +28,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 
 builder.Services.AddModelHost(settings);
 builder.AddGateway(settings);
+builder.Services.AddTraining(training);
 builder.AddModelApiTelemetry();
 builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
@@ -47,6 +51,8 @@ app.MapTokenizeApi();
 app.MapMetricsApi();
 app.MapOpenAiApi();
 app.MapKeyApi();
+app.MapFilesApi();
+app.MapFineTuningApi();
 app.MapOpenApi(); // /openapi/v1.json
 
 app.Run();
