@@ -44,7 +44,8 @@ public static class FineTuningApi
         return TypedResults.Ok(store.FindJob(job.Id)!.Job);
     }
 
-    static FineTuningJobList List(TrainingStore store) => new([.. store.Jobs.OrderByDescending(j => j.Job.CreatedAt).ThenByDescending(j => j.Id).Select(j => j.Job)]);
+    /// <summary>Newest first: the store keeps jobs in the order they were made.</summary>
+    static FineTuningJobList List(TrainingStore store) => new([.. store.Jobs.Reverse().Select(j => j.Job)]);
 
     static IResult Get(string id, TrainingStore store) => store.FindJob(id) is { } j ? TypedResults.Ok(j.Job) : NotFound(id);
 

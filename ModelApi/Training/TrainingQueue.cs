@@ -28,17 +28,20 @@ sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels 
 
     public StoredJob Cancel(StoredJob job)
     {
+        var wasRunning = false;
         lock (gate)
         {
             if (running is { } r && r.Id == job.Id)
             {
                 stopping.Add(job.Id);
                 r.Process.Stop();
+                wasRunning = true;
             }
         }
+        // A running job becomes resumable once its trainer has saved the checkpoint and ended (RunAsync).
         var cancelled = store.Update(job.Id, j => j with
         {
-            Job = j.Job with { Status = FineTuningStatus.Cancelled, FinishedAt = time.GetUtcNow().ToUnixTimeSeconds(), Resumable = File.Exists(store.CheckpointPath(j.Id)) },
+            Job = j.Job with { Status = FineTuningStatus.Cancelled, FinishedAt = time.GetUtcNow().ToUnixTimeSeconds(), Resumable = !wasRunning && File.Exists(store.CheckpointPath(j.Id)) },
         });
         events.Add(job.Id, "Job cancelled" + (job.Job.Status == FineTuningStatus.Running ? ": the trainer saves a checkpoint and stops." : "."));
         return cancelled;
