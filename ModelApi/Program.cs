@@ -36,6 +36,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddCors();
 
 var app = builder.Build();
+foreach (var warning in settings.Models?.Warnings ?? []) app.Logger.LogWarning("{Warning}", warning);
 
 app.UseForwardedClients(settings.Forwarded); // first: the access log and the limits see the client behind trusted proxies
 app.UseAccessLog();

@@ -2,6 +2,8 @@ using CustomGpt.LlamaCpp;
 using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
+using CustomGpt.ModelApi.Models;
+using CustomGpt.ModelApi.Upstreams;
 
 namespace CustomGpt.ModelApi.Apis;
 
@@ -20,7 +22,7 @@ public static class ChatApi
         return app;
     }
 
-    static async Task<IResult> Chat(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
+    static async Task<IResult> Chat(HttpContext http, ModelCatalog catalog, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
         var (r, error) = await JsonBody.ReadAsync<ChatRequest>(http.Request);
         if (error is not null) return error;
@@ -28,9 +30,14 @@ public static class ChatApi
         var history = r.ConversationHistory ?? [];
         if (ChatMessages.Check(RequestFields.ConversationHistory, [.. history.Select(t => (t?.Role, t?.Content))]) is { } invalid) return invalid;
 
+        var (served, refused) = ModelRouting.Resolve(http, catalog, r.Model);
+        if (served is null) return refused!;
+
         var stream = r.Stream ?? GenerationStart.WantsEventStream(http.Request);
         var messages = Messages(r, history, settings.DefaultSystemPrompt);
-        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream, model =>
+        if (served is UpstreamModel upstream)
+            return await UpstreamRoutes.ChatAsync(http, upstream, r, [.. messages.Select(m => new ChatTurn(m.Role, m.Content))], stream);
+        var (job, problem) = await GenerationStart.StartAsync(http, (LocalModel)served, settings, logger, stream, model =>
         {
             var chat = ChatTemplate.Format(model, messages);
             var sampling = new GenerateRequest(r) { Stop = chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop };

@@ -1,6 +1,8 @@
 using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
+using CustomGpt.ModelApi.Models;
+using CustomGpt.ModelApi.Upstreams;
 
 namespace CustomGpt.ModelApi.Apis;
 
@@ -30,12 +32,15 @@ public static class GenerateApi
     /// <summary>Our streams' closing event when a generation could not go on (also /chat's).</summary>
     internal static ServerSentEvent ErrorEvent(Exception e) => new("error", new GenerateError(e.Message, (e as GenerationUnavailableException)?.Code));
 
-    static async Task<IResult> Generate(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
+    static async Task<IResult> Generate(HttpContext http, ModelCatalog catalog, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
         var (request, error) = await JsonBody.ReadAsync<GenerateRequest>(http.Request);
         if (error is not null) return error;
-        var stream = request!.Stream ?? GenerationStart.WantsEventStream(http.Request);
-        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream, _ => request);
+        var (served, refused) = ModelRouting.Resolve(http, catalog, request!.Model);
+        if (served is null) return refused!;
+        var stream = request.Stream ?? GenerationStart.WantsEventStream(http.Request);
+        if (served is UpstreamModel upstream) return await UpstreamRoutes.GenerateAsync(http, upstream, request, stream);
+        var (job, problem) = await GenerationStart.StartAsync(http, (LocalModel)served, settings, logger, stream, _ => request);
         if (job is null) return problem!;
         if (stream)
         {

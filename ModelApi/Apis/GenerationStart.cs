@@ -3,11 +3,12 @@ using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
+using CustomGpt.ModelApi.Models;
 
 namespace CustomGpt.ModelApi.Apis;
 
-/// <summary>What every generating route does before it formats a response: check the model is
-/// ready and the caller's key may use it, plan the request (400 per field), reserve what it may use against the key's
+/// <summary>What every generating route does for a local model (resolved and allowed by <see cref="ModelRouting"/>)
+/// before it formats a response: check the model is ready, plan the request (400 per field), reserve what it may use against the key's
 /// limits (429 when that does not fit), and queue it (503 with Retry-After when full).
 /// Not static only so that the routes log under its name (ILogger&lt;GenerationStart&gt;).</summary>
 sealed class GenerationStart
@@ -15,12 +16,12 @@ sealed class GenerationStart
     GenerationStart() { }
 
     public static async Task<(GenerationJob? Job, IResult? Error)> StartAsync(
-        HttpContext http, ModelHost host, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, PlanInput> request)
+        HttpContext http, LocalModel local, ModelApiSettings settings, ILogger logger, bool stream, Func<LlamaModel, PlanInput> request)
     {
+        var host = local.Host;
         var status = host.Status;
-        if (status is not { State: HealthStatus.Ok, Model: { } model, Scheduler: { } scheduler, Info: { } info }) return (null, ModelUnavailable.For(status, http));
+        if (status is not { State: HealthStatus.Ok, Model: { } model, Scheduler: { } scheduler }) return (null, ModelUnavailable.For(status, http));
         if (host.ShuttingDown) return (null, ModelUnavailable.ShuttingDown(http));
-        if (ModelAccess.Refusal(http, info.Name) is { } notAllowed) return (null, notAllowed);
 
         var input = request(model);
         var (plan, errors) = GenerationPlanner.Plan(input, model, new PlanLimits(scheduler.ContextSize, settings.MaxChars, scheduler.CanShift));
@@ -32,7 +33,7 @@ sealed class GenerationStart
             // The most this request may use: its prompt and the most it may generate. A num_chars request is held to
             // num_chars tokens (a token is at least one character for most text), so it never uses more than it reserved.
             var output = plan.NumChars ?? plan.MaxTokens;
-            if (await http.RequestServices.GetRequiredService<TokenReservations>().ReserveAsync(http, (long)plan.PromptTokens.Length + output) is { } refused)
+            if (await http.RequestServices.GetRequiredService<TokenReservations>().ReserveAsync(http, local, plan.PromptTokens.Length, output) is { } refused)
                 return (null, refused);
             plan = plan with { MaxTokens = Math.Min(plan.MaxTokens, output) };
         }

@@ -1,5 +1,6 @@
 using CustomGpt.ModelApi.Contracts;
-using CustomGpt.ModelApi.Hosting;
+using CustomGpt.ModelApi.Models;
+using CustomGpt.ModelApi.Upstreams;
 
 namespace CustomGpt.ModelApi.Apis;
 
@@ -22,15 +23,17 @@ public static class TokenizeApi
         return app;
     }
 
-    static async Task<IResult> Tokenize(HttpContext http, ModelHost host)
+    static async Task<IResult> Tokenize(HttpContext http, ModelCatalog catalog)
     {
         var (request, error) = await JsonBody.ReadAsync<TokenizeRequest>(http.Request);
         if (error is not null) return error;
         if (request!.Text is null) return JsonBody.Invalid("text", "'text' is required.");
         if (request.Text.Length > MaxTextLength) return JsonBody.Invalid("text", $"'text' may be at most {MaxTextLength} characters.");
-        var status = host.Status;
-        if (status is not { Model: not null, Info: { } info }) return ModelUnavailable.For(status, http);
-        if (Gateway.ModelAccess.Refusal(http, info.Name) is { } notAllowed) return notAllowed;
+        var (served, refused) = ModelRouting.Resolve(http, catalog, request.Model);
+        if (served is null) return refused!;
+        if (served is UpstreamModel upstream) return await UpstreamRoutes.TokenizeAsync(http, upstream, request);
+        var status = ((LocalModel)served).Host.Status;
+        if (status is not { Model: not null }) return ModelUnavailable.For(status, http);
         var tokens = status.Model.Tokenize(request.Text, addSpecial: false);
         // Tokenizing costs CPU: the tokens count against the key's tpm_limit (not its budget) when the request ends.
         Gateway.RequestUsage.Of(http)?.Tokenized(tokens.Length);

@@ -3,9 +3,9 @@ using CustomGpt.ModelApi.Contracts;
 namespace CustomGpt.ModelApi.Gateway;
 
 /// <summary>
-/// A virtual key made with "models" may use only those models, as in LiteLLM: an instance serving another
-/// model refuses it (several instances may share one key database and serve different models). Checked
-/// against the model that will answer, where the answer starts, so no route can pass unchecked.
+/// A virtual key made with "models" may use only those models, as in LiteLLM, checked by model name on every route
+/// (several instances may share one key database and serve different models). <see cref="Models.ModelRouting"/>
+/// checks it for the model a request resolves to, before any work.
 /// </summary>
 public static class ModelAccess
 {
@@ -23,12 +23,14 @@ public static class ModelAccess
         Caller.Of(http)?.AllowedModels is not { } allowed || allowed.Contains(model);
 
     /// <summary>403 naming what the key may use, or null when it may use <paramref name="model"/>.</summary>
-    public static IResult? Refusal(HttpContext http, string model)
+    public static IResult? Refusal(HttpContext http, string model, bool oneModel = true)
     {
         if (Allows(http, model)) return null;
         var caller = Caller.Of(http)!;
         RequestUsage.Of(http)?.Rejected(ProblemCodes.ModelNotAllowed);
+        // With one model the key could not have asked for another: say what this instance serves.
+        var what = oneModel ? $"this service serves '{model}'" : $"not '{model}'";
         return CodedProblem.Of(StatusCodes.Status403Forbidden, ProblemCodes.ModelNotAllowed, "Forbidden",
-            $"The key {caller.KeyId} may use the models {string.Join(", ", caller.AllowedModels!.Select(m => $"'{m}'"))}; this service serves '{model}'.");
+            $"The key {caller.KeyId} may use the models {string.Join(", ", caller.AllowedModels!.Select(m => $"'{m}'"))}; {what}.");
     }
 }

@@ -1,4 +1,5 @@
 using CustomGpt.ModelApi.Generation;
+using CustomGpt.ModelApi.Models;
 
 namespace CustomGpt.ModelApi.Gateway;
 
@@ -10,11 +11,14 @@ namespace CustomGpt.ModelApi.Gateway;
 public sealed class RequestUsage(string requestId)
 {
     GenerationJob? job;
+    (int Prompt, int Completion, string? FinishReason)? reported;
     Reservation? reservation;
     int tokenized;
     string? rejection;
 
     public string RequestId { get; } = requestId;
+    /// <summary>The served model the request was routed to (its "model", or the default); null before routing.</summary>
+    public string? Model { get; private set; }
     public GenerationJob? Job => job;
     public Reservation? Reservation => reservation;
     /// <summary>Tokens /tokenize made: counted against the key's tpm_limit, not its budget.</summary>
@@ -26,6 +30,27 @@ public sealed class RequestUsage(string requestId)
 
     public void Track(GenerationJob started) => job = started;
 
+    /// <summary>The model the request was routed to: its name for the access log and usage, its costs for spend.</summary>
+    public void ForModel(ServedModel model)
+    {
+        Model = model.Name;
+        Costs = model.Costs;
+    }
+
+    /// <summary>What a token costs for this request: the routed model's (model_info), or what <see cref="Used"/> said.</summary>
+    public ModelCosts Costs { get; private set; } = ModelCosts.Free;
+
+    /// <summary>
+    /// Usage of work done outside this process's scheduler (an upstream's answer): the key is charged these tokens at
+    /// <paramref name="costs"/> (the deployment that answered) when the request ends, and the access log shows them.
+    /// Call it once the usage is known (again to correct it); a request that never calls it is charged nothing.
+    /// </summary>
+    public void Used(int promptTokens, int completionTokens, string? finishReason, ModelCosts costs)
+    {
+        reported = (promptTokens, completionTokens, finishReason);
+        Costs = costs;
+    }
+
     public void Hold(Reservation held) => reservation = held;
 
     public void Tokenized(int tokens) => tokenized += tokens;
@@ -35,7 +60,7 @@ public sealed class RequestUsage(string requestId)
     /// <summary>Tokens used so far: the result's when the generation finished, else what it had done when it stopped.</summary>
     public (int Prompt, int Completion, string? FinishReason, double TokensPerSecond) Usage()
     {
-        if (job is null) return (0, 0, null, 0);
+        if (job is null) return reported is { } r ? (r.Prompt, r.Completion, r.FinishReason, 0) : (0, 0, null, 0);
         if (job.Completion.IsCompletedSuccessfully)
         {
             var r = job.Completion.Result;

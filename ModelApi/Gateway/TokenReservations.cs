@@ -10,8 +10,16 @@ public sealed class TokenReservations(KeyDatabase database, TimeProvider time, I
     /// <summary>Whether the caller's requests reserve at all (a virtual key with a tpm_limit or token_budget).</summary>
     public static bool Applies(HttpContext http) => Caller.Of(http) is { IsVirtualKey: true } c && (c.TpmLimit ?? c.TokenBudget) is not null;
 
-    /// <summary>Null when the tokens are held (or nothing needs holding); else the 429 or 503 to answer with.</summary>
-    public async Task<IResult?> ReserveAsync(HttpContext http, long tokens)
+    /// <summary>
+    /// Holds, before the work, what one request for <paramref name="model"/> may use: <paramref name="promptTokens"/> plus
+    /// <paramref name="maxOutputTokens"/>, and what they cost at the model's costs. Null when held (or nothing needs
+    /// holding); else the 429 (or 503) to answer with. The hold is settled to the real usage when the request ends
+    /// (<see cref="Admission"/>; an upstream reports its usage with <see cref="RequestUsage.Used"/>).
+    /// </summary>
+    public Task<IResult?> ReserveAsync(HttpContext http, Models.ServedModel model, long promptTokens, long maxOutputTokens) =>
+        ReserveAsync(http, promptTokens + maxOutputTokens);
+
+    async Task<IResult?> ReserveAsync(HttpContext http, long tokens)
     {
         if (!Applies(http) || Caller.Of(http) is not { } caller || RequestUsage.Of(http) is not { } usage) return null;
         var now = time.GetUtcNow().ToUnixTimeSeconds();

@@ -45,6 +45,10 @@ public sealed record ModelApiSettings
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
     /// <summary>FLASH_ATTENTION: auto (llama.cpp turns it on), but off with one lane and an f16 cache.</summary>
     public FlashAttention FlashAttention { get; init; } = FlashAttention.Auto;
+    /// <summary>Whether FLASH_ATTENTION was given: when not, each local model of MODELS_CONFIG takes the default for its own lanes.</summary>
+    public bool FlashAttentionSet { get; init; }
+    /// <summary>MODELS_CONFIG (LiteLLM's config.yaml), read and checked; null serves MODEL_PATH / MODEL_URL alone, as before.</summary>
+    public Models.ModelsConfig? Models { get; init; }
     /// <summary>Browser origins allowed to call the API (CORS); none by default.</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
     /// <summary>Prompt text appears in logs only when this is on.</summary>
@@ -154,10 +158,32 @@ public sealed record ModelApiSettings
                 config["FLY_APP_NAME"], errors),
             JsonLogs = string.Equals(config["LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase),
             MaxBodyBytes = Int("MAX_BODY_BYTES", 1 << 20, 1024, int.MaxValue),
+            FlashAttentionSet = !string.IsNullOrWhiteSpace(config["FLASH_ATTENTION"]),
         };
+        if (config["MODELS_CONFIG"] is { Length: > 0 } modelsConfig)
+        {
+            try
+            {
+                var models = CustomGpt.ModelApi.Models.ModelsConfigLoader.Load(modelsConfig.Trim(), name => config[name], (parallel, contextSize), config["DEFAULT_MODEL"]);
+                // The environment wins over general_settings, as a deployment's secrets are set there.
+                settings = settings with
+                {
+                    Models = models,
+                    MasterKey = settings.MasterKey ?? Secret(models.MasterKey),
+                    DatabaseUrl = settings.DatabaseUrl ?? Secret(models.DatabaseUrl),
+                };
+            }
+            catch (InvalidSettingsException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
         // Each decode step carries one token of every generating sequence: they must fit in one batch.
         if (settings.Parallel > settings.BatchSize)
             errors.Add($"PARALLEL={settings.Parallel} must not exceed BATCH_SIZE={settings.BatchSize}: every generating sequence needs a place in each decode step.");
+        foreach (var local in settings.Models?.Local ?? [])
+            if (local.Parallel > settings.BatchSize)
+                errors.Add($"MODELS_CONFIG: '{local.Name}' has parallel {local.Parallel}, more than BATCH_SIZE={settings.BatchSize}: every generating sequence needs a place in each decode step.");
         CheckSecrets(settings, errors);
         if (errors.Count > 0) throw new InvalidSettingsException("Invalid configuration: " + string.Join(" ", errors));
         return settings;
@@ -223,6 +249,19 @@ public sealed record ModelApiSettings
                 return KvCacheType.F16;
         }
     }
+
+    /// <summary>The settings one local model of MODELS_CONFIG loads with: its own lanes and context (and, unless
+    /// FLASH_ATTENTION was given, the flash-attention default for its lanes).</summary>
+    public ModelApiSettings ForLocalModel(Models.LocalModelSettings model) => this with
+    {
+        ModelPath = model.Source,
+        ModelUrl = CloudStorageObject.IsCloudStorage(model.Source) || !model.Source.Contains("://", StringComparison.Ordinal) ? null : new Uri(model.Source),
+        ModelObject = CloudStorageObject.IsCloudStorage(model.Source) ? CloudStorageObject.Parse(model.Source, out _) : null,
+        ModelSha256 = null,
+        Parallel = model.Parallel,
+        ContextSize = model.ContextSize,
+        FlashAttention = FlashAttentionSet ? FlashAttention : ParseFlashAttention(null, KvCache, model.Parallel, []),
+    };
 
     static FlashAttention ParseFlashAttention(string? raw, KvCacheType cache, int parallel, List<string> errors)
     {

@@ -3,6 +3,8 @@ using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Generation;
 using CustomGpt.ModelApi.Hosting;
+using CustomGpt.ModelApi.Models;
+using CustomGpt.ModelApi.Upstreams;
 
 namespace CustomGpt.ModelApi.Apis.OpenAi;
 
@@ -17,7 +19,7 @@ public static class OpenAiApi
         var v1 = app.MapGroup("/v1").WithTags("OpenAI-compatible")
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        v1.MapGet("/models", Models).WithName("ListModels").WithSummary("The one model this service serves.");
+        v1.MapGet("/models", Models).WithName("ListModels").WithSummary("The models the calling key may use.");
         v1.MapPost("/completions", Completions).WithJsonBody<CompletionRequest>().Produces<CompletionResponse>()
             .ProducesValidationProblem().WithName("CreateCompletion").WithSummary("OpenAI-style text completion.");
         v1.MapPost("/chat/completions", ChatCompletions).WithJsonBody<ChatCompletionRequest>().Produces<ChatCompletionResponse>()
@@ -25,26 +27,37 @@ public static class OpenAiApi
         return app;
     }
 
-    static IResult Models(ModelHost host, HttpContext http)
+    static IResult Models(ModelCatalog catalog, HttpContext http)
     {
-        var status = host.Status;
-        if (status.Info is not { } info) return ModelUnavailable.For(status, http);
-        // A key limited to other models sees none here, as LiteLLM lists only what a key may use.
-        return TypedResults.Ok(new ModelList("list", ModelAccess.Allows(http, info.Name) ? [new ModelEntry(info.Name, "model", Created(), "customgpt")] : []));
+        if (!catalog.Configured)
+        {
+            // One model, as before: its name is known once it has loaded.
+            var status = ((LocalModel)catalog.Default).Host.Status;
+            if (status.Info is null) return ModelUnavailable.For(status, http);
+        }
+        // As LiteLLM: only what the key may use (a key limited to other models sees none).
+        var created = Created();
+        return TypedResults.Ok(new ModelList("list",
+            [.. catalog.Models.Where(m => ModelAccess.Allows(http, m.Name)).Select(m => new ModelEntry(m.Name, "model", created, m.OwnedBy))]));
     }
 
-    static async Task<IResult> Completions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
+    static async Task<IResult> Completions(HttpContext http, ModelCatalog catalog, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
+        http.Request.EnableBuffering(); // an upstream may forward the body as sent
         var (r, error) = await JsonBody.ReadAsync<CompletionRequest>(http.Request);
         if (error is not null) return error;
         if (OnlyOneChoice(r!) is { } tooMany) return tooMany;
         if (r!.Prompt is { Count: > 1 }) return JsonBody.Invalid("prompt", "'prompt' must be one string.");
+        var (served, refused) = ModelRouting.Resolve(http, catalog, r.Model);
+        if (served is null) return refused!;
         var stream = r.Stream ?? false;
-        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream,
+        if (served is UpstreamModel upstream) return await UpstreamRoutes.CompletionsAsync(http, upstream, r, stream);
+        var local = (LocalModel)served;
+        var (job, problem) = await GenerationStart.StartAsync(http, local, settings, logger, stream,
             _ => r.ToGenerateRequest(r.Prompt is { Count: > 0 } p ? p[0] : null, r.MaxTokens, r.Stop));
         if (job is null) return problem!;
 
-        var (id, created, model) = ($"cmpl-{Guid.NewGuid():N}", Created(), ModelName(host));
+        var (id, created, model) = ($"cmpl-{Guid.NewGuid():N}", Created(), local.Name);
         if (stream)
         {
             return new EventStream(job,
@@ -57,22 +70,27 @@ public static class OpenAiApi
             TypedResults.Ok(new CompletionResponse(id, "text_completion", created, model, [new CompletionChoice(0, done.Text, FinishReason(done))], Usage(done))));
     }
 
-    static async Task<IResult> ChatCompletions(HttpContext http, ModelHost host, ModelApiSettings settings, ILogger<GenerationStart> logger)
+    static async Task<IResult> ChatCompletions(HttpContext http, ModelCatalog catalog, ModelApiSettings settings, ILogger<GenerationStart> logger)
     {
+        http.Request.EnableBuffering(); // an upstream may forward the body as sent
         var (r, error) = await JsonBody.ReadAsync<ChatCompletionRequest>(http.Request);
         if (error is not null) return error;
         if (r!.Messages is not { Count: > 0 } messages) return JsonBody.Invalid("messages", "'messages' must hold at least one message.");
         if (ChatMessages.Check("messages", [.. messages.Select(m => (m?.Role, m?.Content))]) is { } invalid) return invalid;
         if (OnlyOneChoice(r) is { } tooMany) return tooMany;
+        var (served, refused) = ModelRouting.Resolve(http, catalog, r.Model);
+        if (served is null) return refused!;
         var stream = r.Stream ?? false;
-        var (job, problem) = await GenerationStart.StartAsync(http, host, settings, logger, stream, model =>
+        if (served is UpstreamModel upstream) return await UpstreamRoutes.ChatCompletionsAsync(http, upstream, r, stream);
+        var local = (LocalModel)served;
+        var (job, problem) = await GenerationStart.StartAsync(http, local, settings, logger, stream, model =>
         {
             var chat = ChatTemplate.Format(model, [.. messages.Select(m => new ChatMessage(m.Role!, m.Content!))]);
             return new PlanInput(r.ToGenerateRequest(null, r.MaxCompletionTokens ?? r.MaxTokens, chat.Plain ? [.. r.Stop ?? [], ChatTemplate.PlainStop] : r.Stop), chat);
         });
         if (job is null) return problem!;
 
-        var (id, created, model) = ($"chatcmpl-{Guid.NewGuid():N}", Created(), ModelName(host));
+        var (id, created, model) = ($"chatcmpl-{Guid.NewGuid():N}", Created(), local.Name);
         ChatCompletionChunk Chunk(ChatDelta delta, string? finish, OpenAiUsage? usage = null) =>
             new(id, "chat.completion.chunk", created, model, usage is null ? [new ChatChunkChoice(0, delta, finish)] : [], usage);
         if (stream)
@@ -112,8 +130,6 @@ public static class OpenAiApi
 
     static OpenAiUsage Usage(GenerationResult r) =>
         new(r.Usage.PromptTokens, r.Usage.CompletionTokens, r.Usage.PromptTokens + r.Usage.CompletionTokens, new PromptTokensDetails(r.Usage.CachedTokens));
-
-    static string ModelName(ModelHost host) => host.Status.Info?.Name ?? "model";
 
     static long Created() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 }
