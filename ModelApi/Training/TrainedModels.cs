@@ -1,10 +1,12 @@
+using CustomGpt.ModelApi.Models;
+
 namespace CustomGpt.ModelApi.Training;
 
 /// <summary>
 /// Trained models, served by name: each succeeded job's GGUF is DATA_DIR/models/NAME.gguf, added to the served
 /// models as soon as the job ends and again at every start.
 /// </summary>
-sealed class TrainedModels(TrainingSettings settings, ILogger<TrainedModels> log)
+sealed class TrainedModels(TrainingSettings settings, ModelCatalog catalog, ILogger<TrainedModels> log)
 {
     public string PathOf(string name) => Path.Combine(settings.ModelsDir, name + ".gguf");
 
@@ -14,10 +16,17 @@ sealed class TrainedModels(TrainingSettings settings, ILogger<TrainedModels> log
             ? Directory.EnumerateFiles(settings.ModelsDir, "*.gguf").Select(p => (Path.GetFileNameWithoutExtension(p), p))
             : [];
 
-    public Task AddAsync(string name, string path, CancellationToken ct)
+    /// <summary>Serves the model under its name; a name already serving another model is logged, not fatal.</summary>
+    public async Task AddAsync(string name, string path, CancellationToken ct)
     {
-        // Serving several models by name comes with the model catalog (#20); until then the model is kept and listed.
-        log.LogInformation("Trained model {Model} is at {Path}", name, path);
-        return Task.CompletedTask;
+        try
+        {
+            await catalog.AddLocalAsync(name, path, ct);
+            log.LogInformation("Serving trained model {Model}", name);
+        }
+        catch (InvalidOperationException e)
+        {
+            log.LogWarning("Trained model {Model} is not served: {Reason}", name, e.Message);
+        }
     }
 }

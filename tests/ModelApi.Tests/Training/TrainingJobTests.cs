@@ -54,7 +54,17 @@ public class TrainingJobTests(TrainingServer api) : IClassFixture<TrainingServer
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(api.DataDir, "models", name + ".gguf")));
         Assert.All(Directory.GetFiles(Path.Combine(api.DataDir, "training", "files")), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
 
+        // Served at once under its name, next to the other models: it writes the text's words.
+        var models = await TrainingServer.JsonAsync(await api.GetAsync("/v1/models"));
+        Assert.Contains(models.GetProperty("data").EnumerateArray(), m => m.GetProperty("id").GetString() == name);
+        // (A quarter minute on a busy machine spells some words and misses others; the random test model spells none.)
+        var generated = await api.GenerateFromAsync(name, "The king ");
+        var untrained = await api.GenerateFromAsync(null, "The king ");
+        Assert.True(TrainingServer.KnownWordShare(generated) > 0.2, generated);
+        Assert.True(TrainingServer.KnownWordShare(generated) > TrainingServer.KnownWordShare(untrained) + 0.15, $"{generated}\n---\n{untrained}");
+
         api.Restart();
+        Assert.Equal(generated, await api.GenerateFromAsync(name, "The king ")); // served again after a restart, the same model
         var after = await api.JobAsync(id);
         Assert.Equal("succeeded", after.GetProperty("status").GetString());
         Assert.Equal(name, after.GetProperty("fine_tuned_model").GetString());

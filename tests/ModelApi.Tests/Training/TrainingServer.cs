@@ -129,6 +129,30 @@ public sealed class TrainingServer : IDisposable
         return [.. list.GetProperty("data").EnumerateArray().Reverse()];
     }
 
+    /// <summary>Waits until GET /health lists the model as ok (a hang guard), then generates from it by name.</summary>
+    public async Task<string> GenerateFromAsync(string? model, string prompt, int chars = 120)
+    {
+        if (model is null)
+            return (await JsonAsync(await PostJsonAsync("/generate", new { prompt, num_chars = chars, seed = 1, temperature = 0.5 }))).GetProperty("generated_text").GetString()!;
+        var deadline = DateTime.UtcNow + JobTimeout;
+        while (true)
+        {
+            var health = JsonDocument.Parse(await (await GetAsync("/health", null)).Content.ReadAsStringAsync()).RootElement;
+            if (health.TryGetProperty("models", out var models) && models.EnumerateArray().Any(m => m.GetProperty("name").GetString() == model && m.GetProperty("status").GetString() == "ok")) break;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{model} never became ready: {health}\n{Server.Output}");
+            await Task.Delay(100);
+        }
+        var generated = await JsonAsync(await PostJsonAsync("/generate", new { model, prompt, num_chars = chars, seed = 1, temperature = 0.5 }));
+        return generated.GetProperty("generated_text").GetString()!;
+    }
+
+    /// <summary>The share of whole words in a generated text that the training text's generator can produce.</summary>
+    public static double KnownWordShare(string text)
+    {
+        var words = text.Split([' ', '\n', ',', '.'], StringSplitOptions.RemoveEmptyEntries).Select(w => w.ToLowerInvariant()).ToList();
+        return words.Count == 0 ? 0 : words.Count(w => CustomGpt.Trainer.Tests.TestTexts.Words.Contains(w)) / (double)words.Count;
+    }
+
     public static IEnumerable<JsonElement> Metrics(IEnumerable<JsonElement> events) =>
         events.Where(e => e.GetProperty("type").GetString() == "metrics").Select(e => e.GetProperty("data"));
 
