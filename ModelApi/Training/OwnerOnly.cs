@@ -32,7 +32,7 @@ static class OwnerOnly
     /// <summary>Writes the whole file at once (a temporary file moved into place), so a crash never leaves half of it.</summary>
     public static void WriteAllText(string path, string text)
     {
-        var temp = path + ".tmp";
+        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var stream = Create(temp))
         using (var writer = new StreamWriter(stream))
             writer.Write(text);

@@ -27,6 +27,7 @@ sealed class TrainingStore
             ? JsonSerializer.Deserialize<TrainingStateFile>(File.ReadAllText(settings.StatePath), ModelApiJson.Options) ?? new()
             : new();
         var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var interrupted = state.Jobs.Any(j => j.Job.Status == FineTuningStatus.Running);
         foreach (var job in state.Jobs.Where(j => j.Job.Status == FineTuningStatus.Running).ToList())
         {
             var resumable = File.Exists(CheckpointPath(job.Id));
@@ -41,7 +42,7 @@ sealed class TrainingStore
                 },
             });
         }
-        Save();
+        if (interrupted) Save(); // nothing written otherwise: several test servers may share a DATA_DIR
     }
 
     public static string NewId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));

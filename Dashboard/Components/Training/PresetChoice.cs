@@ -8,7 +8,7 @@ public sealed record PresetChoice(string Name, string Shape, int Parameters, int
     [
         new("tiny", "64 wide × 2 layers", 143_680, 256, 14_000),
         new("small", "192 wide × 4 layers", 2_042_304, 256, 1_900),
-        new("medium", "256 wide × 6 layers", 5_300_000, 512, 650),
+        new("medium", "256 wide × 6 layers", 5_262_592, 512, 750),
     ];
 
     public string Model => "custom-gpt-" + Name;
