@@ -71,7 +71,10 @@ sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels 
         var id = job.Id;
         var checkpoint = store.CheckpointPath(id);
         var resumeFrom = File.Exists(checkpoint) ? checkpoint : job.ContinueFrom;
-        job = store.Update(id, j => j with { Job = j.Job with { Status = FineTuningStatus.Running, Error = null, FinishedAt = null, Resumable = false } });
+        // Only a job still queued starts: a cancel may have come between the queue and here.
+        job = store.Update(id, j => j.Job.Status != FineTuningStatus.Queued ? j
+            : j with { Job = j.Job with { Status = FineTuningStatus.Running, Error = null, FinishedAt = null, Resumable = false } });
+        if (job.Job.Status != FineTuningStatus.Running) return;
         events.Add(id, resumeFrom == checkpoint ? "Job resumed from its checkpoint." : "Job started.");
         using var trainer = TrainerProcess.Start(Arguments(job, resumeFrom), line => OnLine(id, line));
         lock (gate) running = (id, trainer);
