@@ -55,4 +55,27 @@ interface IModelApi
 
     [Post("/key/delete")]
     Task<IApiResponse<KeyDeleteResponse>> DeleteKeysAsync([Body] KeyDeleteRequest request, [Header(Key)] string? apiKey, CancellationToken ct);
+
+    // Training (#23): OpenAI's files and fine-tuning jobs, master key only.
+    [Multipart]
+    [Post("/v1/files")]
+    Task<IApiResponse<FileObject>> UploadFileAsync([AliasAs("file")] ByteArrayPart file, [AliasAs("purpose")] string purpose, [Header(Key)] string? apiKey, CancellationToken ct);
+
+    [Get("/v1/files/{id}/content")]
+    Task<HttpResponseMessage> FileContentAsync(string id, [Header(Key)] string? apiKey, CancellationToken ct);
+
+    [Post("/v1/fine_tuning/jobs")]
+    Task<IApiResponse<FineTuningJob>> CreateFineTuningJobAsync([Body] FineTuningJobRequest request, [Header(Key)] string? apiKey, CancellationToken ct);
+
+    [Get("/v1/fine_tuning/jobs")]
+    Task<IApiResponse<FineTuningJobList>> ListFineTuningJobsAsync([Header(Key)] string? apiKey, CancellationToken ct);
+
+    [Get("/v1/fine_tuning/jobs/{id}")]
+    Task<IApiResponse<FineTuningJob>> FineTuningJobAsync(string id, [Header(Key)] string? apiKey, CancellationToken ct);
+
+    [Get("/v1/fine_tuning/jobs/{id}/events")]
+    Task<IApiResponse<FineTuningEventList>> FineTuningEventsAsync(string id, [Query] int limit, [Header(Key)] string? apiKey, CancellationToken ct);
+
+    [Post("/v1/fine_tuning/jobs/{id}/cancel")]
+    Task<IApiResponse<FineTuningJob>> CancelFineTuningJobAsync(string id, [Header(Key)] string? apiKey, CancellationToken ct);
 }

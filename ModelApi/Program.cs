@@ -5,6 +5,7 @@ using CustomGpt.ModelApi.Gateway;
 using CustomGpt.ModelApi.Hosting;
 using CustomGpt.ModelApi.Models;
 using CustomGpt.ModelApi.Telemetry;
+using CustomGpt.ModelApi.Training;
 using CustomGpt.ModelApi.Upstreams;
 using Scalar.AspNetCore;
 
@@ -12,9 +13,11 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 ModelApiSettings settings;
 IReadOnlyList<ModelMemoryEstimate> memory;
+TrainingSettings training;
 try
 {
     settings = ModelApiSettings.FromConfiguration(builder.Configuration);
+    training = TrainingSettings.FromConfiguration(builder.Configuration, settings);
     // What cannot fit in the container's memory is refused now, not killed by the OOM killer while loading.
     memory = ModelMemory.EnsureFits(settings, settings.MemoryLimitBytes ?? ModelMemory.ContainerLimit());
 }
@@ -32,6 +35,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 builder.Services.AddModelHost(settings);
 builder.Services.AddUpstreams(settings.Models?.Upstreams ?? [], settings.Models?.Router ?? RouterSettings.Default);
 builder.AddGateway(settings);
+builder.Services.AddTraining(training);
 builder.AddModelApiTelemetry();
 builder.Services.ConfigureHttpJsonOptions(o => ModelApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
@@ -56,6 +60,8 @@ app.MapTokenizeApi();
 app.MapMetricsApi();
 app.MapOpenAiApi();
 app.MapKeyApi();
+app.MapFilesApi();
+app.MapFineTuningApi();
 app.MapOpenApi(); // /openapi/v1.json
 // The reference page reads that document; off by default, and under the fallback policy like every other route.
 if (settings.ApiReference) app.MapScalarApiReference(); // /scalar

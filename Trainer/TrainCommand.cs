@@ -10,17 +10,20 @@ public static class TrainCommand
     public const string Usage = """
         train --text FILE --out PATH.gguf [--preset tiny|small|medium] [--minutes N | --epochs N | --steps N]
               [--quantize q8_0|q4_0] [--resume CHECKPOINT] [--threads N] [--seed N] [--lr RATE]
-              [--context N] [--name NAME] [--eval-every STEPS] [--checkpoint-minutes N]
+              [--context N] [--name NAME] [--eval-every STEPS] [--eval-seconds N] [--checkpoint-minutes N]
+              [--validation-share 0.01-0.5] [--progress text|json] [--progress-seconds N]
           Trains a character-level llama model on a UTF-8 text with llama.cpp's AdamW. Writes PATH.gguf and,
           beside it, PATH.ckpt.gguf (checkpoint: each epoch, every 10 minutes, at the end and on Ctrl+C),
           PATH.report.md and PATH.loss.svg. --resume continues a checkpoint's plan, or trains N more
           with --minutes/--epochs/--steps. Defaults: --preset medium --epochs 1 --threads <cores> --seed 1 --lr 0.002.
+          --progress json also prints each event as a JSON line (for programs that run the trainer).
           Presets (context can be raised with --context, a multiple of 256):
             tiny 64 wide x 2 layers, context 256 | small 192 x 4, 256 | medium 256 x 6, 512
         """;
 
     static readonly string[] Flags =
-        ["text", "out", "preset", "minutes", "epochs", "steps", "quantize", "resume", "threads", "seed", "lr", "context", "name", "eval-every", "checkpoint-minutes"];
+        ["text", "out", "preset", "minutes", "epochs", "steps", "quantize", "resume", "threads", "seed", "lr", "context", "name", "eval-every", "checkpoint-minutes",
+         "eval-seconds", "validation-share", "progress", "progress-seconds"];
 
     public static int Run(string[] args, TextWriter? output = null, CancellationToken cancel = default)
     {
@@ -94,6 +97,15 @@ public static class TrainCommand
             Name = name,
             EvalEverySteps = cmd.Get("eval-every") is null ? null : cmd.Int("eval-every", 1, 1, int.MaxValue),
             CheckpointMinutes = cmd.Double("checkpoint-minutes", 10, 0.1, 100_000),
+            EvalEverySeconds = cmd.Get("eval-seconds") is null ? null : cmd.Double("eval-seconds", 0, 0.1, 1_000_000),
+            ValidationShare = cmd.Get("validation-share") is null ? null : cmd.Double("validation-share", 0, 0.01, 0.5),
+            ProgressSeconds = cmd.Double("progress-seconds", 10, 0.1, 3600),
+            JsonProgress = cmd.Get("progress") switch
+            {
+                null or "text" => false,
+                "json" => true,
+                var other => throw new UsageException($"--progress must be text or json (got '{other}')."),
+            },
             CommandLine = "train " + string.Join(' ', args.Select(Quote)),
         };
     }

@@ -76,3 +76,13 @@ document.addEventListener("submit", function (e) {
 window.customGpt.rememberTheme = function (choice) {
   document.cookie = "customgpt.theme=" + encodeURIComponent(choice) + "; path=/; max-age=31536000; samesite=lax";
 };
+// A file the server sent over the circuit (the Training page's GGUF), saved by the browser.
+window.customGpt.downloadFile = async function (name, streamReference) {
+  const blob = new Blob([await streamReference.arrayBuffer()]);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+};

@@ -19,6 +19,16 @@ sealed class RunFinish(TrainOptions options, TrainingState state, CharCorpus cor
         TrainingReport.Write(report, output, curve, state, corpus, data, samples, options.Quantize);
         log.WriteLine($"Wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB), checkpoint {Path.GetFileName(checkpoint)}, " +
                       $"report {Path.GetFileName(report)}, loss curve {Path.GetFileName(curve)}.");
+        if (options.JsonProgress)
+        {
+            foreach (var (prompt, text) in samples) log.WriteLine(new ProgressLine { Event = ProgressLine.Sample, Step = state.Step, Prompt = prompt, Text = text }.ToJson());
+            log.WriteLine(new ProgressLine
+            {
+                Event = ProgressLine.Done, Step = state.Step, Loss = state.LastTrainLoss, ValidationLoss = state.LastValidationLoss,
+                Tokens = state.TokensTrained, ElapsedSeconds = state.TrainedSeconds, Interrupted = interrupted,
+                TokensPerSecond = state.TokensTrained / Math.Max(state.StepSeconds, 1e-9),
+            }.ToJson());
+        }
         if (interrupted) log.WriteLine($"Resume with: train --text {options.TextPath} --out {options.OutputPath} --resume {checkpoint}");
         return new TrainResult(output, checkpoint, report, curve, state, samples, interrupted);
     }

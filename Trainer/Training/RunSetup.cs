@@ -22,7 +22,7 @@ sealed class RunSetup
             throw new TrainingInputException("--out names the --text file itself; choose another output path.");
         CheckOutputWritable(output);
         State = options.ResumePath is null ? NewState(output) : ResumedState(options.ResumePath);
-        Data = new TrainingData(Corpus.Tokens, Corpus.LineStarts, State.Shape.ContextLength, Vocabulary.Bos, options.ValidationWindows);
+        Data = new TrainingData(Corpus.Tokens, Corpus.LineStarts, State.Shape.ContextLength, Vocabulary.Bos, options.ValidationWindows, State.ValidationShare);
         if (options.ResumePath is not null && options.PlanKind is null && State.Plan.IsDone(State.Step, State.TrainedSeconds, Data.WindowsPerEpoch))
             throw new ResumeOptionsException($"The checkpoint finished its plan ({State.Plan.Describe()}, step {State.Step}); add --minutes, --epochs or --steps to train further.");
         State.Threads = options.Threads;
@@ -56,6 +56,7 @@ sealed class RunSetup
             // Short step/epoch plans warm up for a tenth of their steps at most.
             WarmupSteps = plan.Kind == PlanKind.Steps ? (int)Math.Clamp(plan.Amount / 10, 1, DefaultWarmupSteps) : DefaultWarmupSteps,
             Plan = plan,
+            ValidationShare = options.ValidationShare ?? TrainingData.ValidationFraction,
         };
     }
 
@@ -67,6 +68,8 @@ sealed class RunSetup
         if (options.Preset is { } p && p != s.Preset) throw new ResumeOptionsException($"--preset {p} differs from the checkpoint's preset {s.Preset}; leave it out when resuming.");
         if (options.Context is { } c && c != s.Shape.ContextLength) throw new ResumeOptionsException($"--context {c} differs from the checkpoint's context {s.Shape.ContextLength}; leave it out when resuming.");
         if (options.Seed is { } seed && seed != s.Seed) throw new ResumeOptionsException($"--seed {seed} differs from the checkpoint's seed {s.Seed}; leave it out when resuming.");
+        if (options.ValidationShare is { } share && Math.Abs(share - s.ValidationShare) > 1e-9)
+            throw new ResumeOptionsException($"--validation-share {share} differs from the checkpoint's {s.ValidationShare}; leave it out when resuming.");
         if (options.Name is { } name) s.Name = name;
         if (options.LearningRate is { } lr)
         {

@@ -47,6 +47,8 @@ sealed class StepLoop(TrainingContext trainer, TrainingState state, TrainingData
             state.InitialValidationLoss = Validate();
             state.Curve.Add(new CurvePoint(0, 0, null, state.InitialValidationLoss, 0));
             log.WriteLine($"step 0: validation loss {state.InitialValidationLoss:F3} (random weights; ln(vocabulary) = {Math.Log(trainer.VocabSize):F3})");
+            if (options.JsonProgress)
+                log.WriteLine(new ProgressLine { Event = ProgressLine.Progress, Step = 0, TotalSteps = planSteps, Epoch = 1, ValidationLoss = state.InitialValidationLoss, Tokens = 0 }.ToJson());
         }
         var cadence = new TrainingCadence(options, state.Plan, planSteps, state.Step, Now);
 
@@ -154,6 +156,13 @@ sealed class StepLoop(TrainingContext trainer, TrainingState state, TrainingData
         log.WriteLine(string.Create(inv,
             $"{stepText}  epoch {state.Epoch + 1} ({epochPercent:F0}%)  loss {trainLoss:F3}  val {(val is double v ? v.ToString("F3", inv) : "-")}  " +
             $"lr {rate:0.00e+0}  {tokensPerSecond:N0} tok/s  elapsed {Clock(state.TrainedSeconds)}  left {Clock(Math.Max(0, left))}"));
+        if (options.JsonProgress)
+            log.WriteLine(new ProgressLine
+            {
+                Event = ProgressLine.Progress, Step = state.Step, TotalSteps = planSteps is long all ? plan.StartStep + all : null, Epoch = state.Epoch + 1,
+                Loss = trainLoss, ValidationLoss = val, LearningRate = rate, TokensPerSecond = tokensPerSecond,
+                ElapsedSeconds = state.TrainedSeconds, SecondsLeft = Math.Max(0, left), Tokens = state.TokensTrained,
+            }.ToJson());
         (pointLoss, pointWindows, pointSeconds) = (0, 0, 0);
     }
 

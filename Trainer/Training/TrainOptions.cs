@@ -22,6 +22,12 @@ public sealed record TrainOptions
     public int ValidationWindows { get; init; } = 16;
     public double CheckpointMinutes { get; init; } = 10;
     public double ProgressSeconds { get; init; } = 10;
+    /// <summary>Validate at least this often (seconds of training) besides the step cadence; null for the default.</summary>
+    public double? EvalEverySeconds { get; init; }
+    /// <summary>The share of the text held out for validation (default <see cref="TrainingData.ValidationFraction"/>).</summary>
+    public double? ValidationShare { get; init; }
+    /// <summary>Also write each event as one JSON line (<see cref="ProgressLine"/>) for a program that runs the trainer.</summary>
+    public bool JsonProgress { get; init; }
     public int Samples { get; init; } = 3;
     /// <summary>The command line, recorded in the checkpoint and the report.</summary>
     public string? CommandLine { get; init; }

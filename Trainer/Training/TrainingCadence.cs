@@ -16,9 +16,9 @@ sealed class TrainingCadence
         // By default about 10 validations per run (and one at each epoch end): by steps, or for a plan
         // in minutes by time, at most once a minute. --eval-every counts steps only.
         evalEverySteps = options.EvalEverySteps ?? (planSteps is long t ? Math.Max(1, t / 10) : long.MaxValue);
-        evalEverySeconds = options.EvalEverySteps is null && plan.Kind == PlanKind.Minutes
+        evalEverySeconds = options.EvalEverySeconds ?? (options.EvalEverySteps is null && plan.Kind == PlanKind.Minutes
             ? Math.Max(60, plan.Amount * 60 / 10)
-            : double.PositiveInfinity;
+            : double.PositiveInfinity);
         progressSeconds = options.ProgressSeconds;
         checkpointSeconds = options.CheckpointMinutes * 60;
         lastEvalStep = step;

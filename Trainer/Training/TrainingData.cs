@@ -17,7 +17,7 @@ public sealed class TrainingData
     readonly int[] lineStarts;
     readonly int bos;
 
-    public TrainingData(int[] tokens, int[] lineStarts, int window, int bosToken, int maxValidationWindows)
+    public TrainingData(int[] tokens, int[] lineStarts, int window, int bosToken, int maxValidationWindows, double validationShare = ValidationFraction)
     {
         this.tokens = tokens;
         this.lineStarts = lineStarts;
@@ -29,8 +29,8 @@ public sealed class TrainingData
                 $"(one {window}-character training window, one validation window, and the character after each).");
 
         var span = window + 1;
-        var k = (int)Math.Clamp(Math.Floor(tokens.Length * ValidationFraction / span), 1, MaxValidationPieces);
-        var pieceLength = Math.Max(span, (int)(tokens.Length * ValidationFraction / k));
+        var k = (int)Math.Clamp(Math.Floor(tokens.Length * validationShare / span), 1, MaxValidationPieces);
+        var pieceLength = Math.Max(span, (int)(tokens.Length * validationShare / k));
         if (tokens.Length - (long)k * pieceLength < span) (k, pieceLength) = (1, span);
         var validation = new List<(int Start, int End)>();
         var training = new List<(int Start, int End)>();

@@ -35,7 +35,13 @@ public sealed class TrainingRun(TrainOptions options, TextWriter log)
                           $"context {shape.ContextLength}: {trainer.ParameterCount:N0} parameters. {options.Threads} thread{(options.Threads == 1 ? "" : "s")}.");
             log.WriteLine($"Plan: {state.Plan.Describe()} from step {state.Plan.StartStep}; AdamW, learning rate {state.PeakLearningRate:0.####} " +
                           $"(warm-up {state.WarmupSteps} steps, cosine decay to {state.MinLearningRate:0.#####}).");
-            void Save() => Checkpoint.Save(trainer, checkpoint, state, corpus.Vocabulary, log);
+            if (options.JsonProgress)
+                log.WriteLine(new ProgressLine { Event = ProgressLine.Start, Step = state.Step, Parameters = (long)trainer.ParameterCount, Tokens = state.TokensTrained }.ToJson());
+            void Save()
+            {
+                Checkpoint.Save(trainer, checkpoint, state, corpus.Vocabulary, log);
+                if (options.JsonProgress) log.WriteLine(new ProgressLine { Event = ProgressLine.Checkpointed, Step = state.Step }.ToJson());
+            }
             interrupted = new StepLoop(trainer, state, data, options, Save, log).Run(cancel);
             Save();
         }

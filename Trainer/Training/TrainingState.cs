@@ -23,6 +23,8 @@ public sealed class TrainingState
     public double MinLearningRate { get; set; }
     public int WarmupSteps { get; set; }
     public TrainingPlan Plan { get; set; } = new(PlanKind.Epochs, 1, 0, 0);
+    /// <summary>The share of the text held out for validation; kept so a resume splits the text the same way.</summary>
+    public double ValidationShare { get; set; } = TrainingData.ValidationFraction;
 
     public long Step { get; set; }
     public int Epoch { get; set; }

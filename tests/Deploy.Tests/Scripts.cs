@@ -60,7 +60,8 @@ static class Scripts
     static readonly string[] Settings =
         ["GCP_PROJECT", "PROJECT_ID", "GOOGLE_CLOUD_PROJECT", "GCP_REGION", "SERVICE", "IMAGE", "ACCESS", "API_KEY", "API_KEY_SECRET", "MASTER_KEY_SECRET",
          "DATABASE_URL_SECRET", "CLOUD_SQL_INSTANCE", "PARALLEL", "MAX_QUEUE", "THREADS", "MIN_INSTANCES", "MAX_INSTANCES", "MODEL_URL", "MODEL_SHA256",
-         "CPU", "MEMORY", "TIMEOUT", "CPU_THROTTLING", "SERVICE_ACCOUNT", "GATEWAY", "API", "API_CONFIGS", "API_KEY_NAME", "GATEWAY_SA", "SERVICE_SA"];
+         "CPU", "MEMORY", "TIMEOUT", "CPU_THROTTLING", "SERVICE_ACCOUNT", "GATEWAY", "API", "API_CONFIGS", "API_KEY_NAME", "GATEWAY_SA", "SERVICE_SA",
+         "JOB", "BUCKET", "TEXT", "NAME", "PRESET", "MINUTES", "EPOCHS", "CONTEXT", "QUANTIZE", "SEED", "RESUME"];
 
     public static (int Code, string Stdout, string Stderr) Run(string script, string[] args, ScriptPath path, params (string Key, string Value)[] env)
     {
