@@ -47,6 +47,26 @@ public class ModelPickerTests(Browser browser, KeyStack stack) : IClassFixture<K
         await hal.Page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_link_with_a_model_opens_the_page_with_that_model_picked_and_remembers_it()
+    {
+        var hal = await browser.SignInAsync(stack.Dashboard.Address, await stack.NewKeyAsync("linked"));
+        var (first, linked) = (KeyStack.Models[0], KeyStack.Models[^1]);
+        await hal.Page.GotoAsync(new Uri(stack.Dashboard.Address, $"./?model={Uri.EscapeDataString(linked)}").ToString()); // the Training page's Try it
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-model", linked);
+
+        await hal.Page.GotoAsync(stack.Dashboard.Address.ToString());
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-model", linked); // remembered
+
+        await hal.Page.GotoAsync(new Uri(stack.Dashboard.Address, "./?model=no-such-model").ToString());
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-loaded", "true");
+        await Expect(hal.Picker()).ToHaveAttributeAsync("data-model", linked); // a name not offered changes nothing
+        Assert.NotEqual(first, linked);
+        await hal.Page.Context.CloseAsync();
+    }
+
     /// <summary>The completion tokens ModelApi counted for the key on one model (0 when it never used it).</summary>
     async Task<long> CompletionTokensAsync(string secret, string model) =>
         (await stack.KeyInfoAsync(secret)).GetProperty("usage").TryGetProperty("models", out var models) && models.TryGetProperty(model, out var usage)

@@ -181,7 +181,7 @@ sealed class ModelApiFactory(params (string Key, string Value)[] settings) : Web
     /// <summary>"METHOD /path" for every route but the OpenAPI document's own (which the gateway does not expose).</summary>
     public IEnumerable<string> PublicRoutes() =>
         from endpoint in Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-        let pattern = "/" + (endpoint.RoutePattern.RawText ?? "").TrimStart('/')
+        let pattern = "/" + (endpoint.RoutePattern.RawText ?? "").Trim('/') // a group's "" route is "/v1/files/"; it answers /v1/files
         where !pattern.StartsWith("/openapi/", StringComparison.Ordinal)
         from method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["ANY"]
         select $"{method} {Regex.Replace(pattern, "{([^}:?=]+)[^}]*}", "{$1}")}";
