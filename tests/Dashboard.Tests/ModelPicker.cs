@@ -35,7 +35,13 @@ public static class ModelPicker
     public static async Task PickKeyModelsAsync(this DashboardPage page, string testId, params string[] models)
     {
         await page.ById(testId).ClickAsync();
-        foreach (var model in models) await page.Page.Locator($"[data-testid=key-model-option][data-model='{model}']").ClickAsync();
+        foreach (var model in models)
+        {
+            var option = page.Page.Locator($"[data-testid=key-model-option][data-model='{model}']");
+            await option.ClickAsync();
+            // The click's round trip has re-rendered the list: an Escape sent during that render can be lost on a busy machine.
+            await Expect(option).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-selected-item"));
+        }
         await page.Page.Keyboard.PressAsync("Escape");
         await Expect(page.Page.GetByTestId("key-model-option")).ToHaveCountAsync(0);
     }
