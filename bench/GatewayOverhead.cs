@@ -24,20 +24,20 @@ static class GatewayOverhead
         double[] openTimes;
         using (var open = new ServedLoop(model, 1, 1))
             openTimes = await TimeAsync(open.Http, key: null, requests);
-        Report("open (no key)", openTimes, baseline: null);
+        Statistics.ReportLatency("open (no key)", openTimes, baseline: null);
 
         var db = Path.Combine(Directory.CreateTempSubdirectory("customgpt-bench-").FullName, "keys.db");
         using (var sqlite = new ServedLoop(model, 1, 1, ("MASTER_KEY", Master), ("KEYS_DB", db)))
-            Report("virtual key, SQLite", await TimeAsync(sqlite.Http, await KeyAsync(sqlite.Http), requests), openTimes);
+            Statistics.ReportLatency("virtual key, SQLite", await TimeAsync(sqlite.Http, await KeyAsync(sqlite.Http), requests), openTimes);
 
         using var postgres = new PostgresServer();
         using (var pg = new ServedLoop(model, 1, 1, ("MASTER_KEY", Master), ("DATABASE_URL", postgres.CreateDatabase())))
-            Report("virtual key, PostgreSQL", await TimeAsync(pg.Http, await KeyAsync(pg.Http), requests), openTimes);
+            Statistics.ReportLatency("virtual key, PostgreSQL", await TimeAsync(pg.Http, await KeyAsync(pg.Http), requests), openTimes);
 
         var reserveDb = Path.Combine(Directory.CreateTempSubdirectory("customgpt-bench-").FullName, "keys.db");
-        Report("reserve + settle, SQLite", await ReserveAndSettleAsync(new SqliteKeyStore(reserveDb), requests), baseline: null);
+        Statistics.ReportLatency("reserve + settle, SQLite", await ReserveAndSettleAsync(new SqliteKeyStore(reserveDb), requests), baseline: null);
         using var pgStore = new PostgresKeyStore(DatabaseUrl.ToConnectionString(postgres.CreateDatabase()));
-        Report("reserve + settle, PostgreSQL", await ReserveAndSettleAsync(pgStore, requests), baseline: null);
+        Statistics.ReportLatency("reserve + settle, PostgreSQL", await ReserveAndSettleAsync(pgStore, requests), baseline: null);
     }
 
     /// <summary>Milliseconds per reservation (tpm and budget) plus its settlement, sorted: what a generating request adds to the route above.</summary>
@@ -85,13 +85,5 @@ static class GatewayOverhead
             if (i >= requests / 10) times.Add(ms);
         }
         return [.. times.Order()];
-    }
-
-    static void Report(string what, double[] sorted, double[]? baseline)
-    {
-        double P(double[] s, double q) => s[Math.Min(s.Length - 1, (int)(q * s.Length))];
-        var line = $"{what,-30}: p50 {P(sorted, 0.5),6:F3} ms   p99 {P(sorted, 0.99),6:F3} ms";
-        if (baseline is not null) line += $"   added: p50 {P(sorted, 0.5) - P(baseline, 0.5),6:F3} ms   p99 {P(sorted, 0.99) - P(baseline, 0.99),6:F3} ms";
-        Console.WriteLine(line);
     }
 }

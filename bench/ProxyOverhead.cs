@@ -40,12 +40,12 @@ static class ProxyOverhead
 
         var plainDirect = await TimeAsync(direct, Chat, requests, firstChunk: false);
         var plainProxied = await TimeAsync(proxied, Chat, requests, firstChunk: false);
-        Report("plain, direct", plainDirect, null);
-        Report("plain, through ModelApi", plainProxied, plainDirect);
+        Statistics.ReportLatency("plain, direct", plainDirect, null);
+        Statistics.ReportLatency("plain, through ModelApi", plainProxied, plainDirect);
         var streamDirect = await TimeAsync(direct, Streamed, requests, firstChunk: true);
         var streamProxied = await TimeAsync(proxied, Streamed, requests, firstChunk: true);
-        Report("first chunk, direct", streamDirect, null);
-        Report("first chunk, through ModelApi", streamProxied, streamDirect);
+        Statistics.ReportLatency("first chunk, direct", streamDirect, null);
+        Statistics.ReportLatency("first chunk, through ModelApi", streamProxied, streamDirect);
     }
 
     /// <summary>Milliseconds per request (to the whole answer, or to the first "data:" line), sorted.</summary>
@@ -74,14 +74,6 @@ static class ProxyOverhead
             if (i >= requests / 10) times.Add(ms);
         }
         return [.. times.Order()];
-    }
-
-    static void Report(string what, double[] sorted, double[]? baseline)
-    {
-        double P(double[] s, double q) => s[Math.Min(s.Length - 1, (int)(q * s.Length))];
-        var line = $"{what,-30}: p50 {P(sorted, 0.5),6:F3} ms   p99 {P(sorted, 0.99),6:F3} ms";
-        if (baseline is not null) line += $"   added: p50 {P(sorted, 0.5) - P(baseline, 0.5),6:F3} ms   p99 {P(sorted, 0.99) - P(baseline, 0.99),6:F3} ms";
-        Console.WriteLine(line);
     }
 
     /// <summary>A canned OpenAI endpoint on loopback: a chat answer with usage, or five chunks then usage and [DONE].</summary>
