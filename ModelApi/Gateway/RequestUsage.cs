@@ -59,6 +59,9 @@ public sealed class RequestUsage(string requestId)
 
     public void Hold(Reservation held) => reservation = held;
 
+    /// <summary>Forgets the reservation once it was given back (<see cref="TokenReservations.ReleaseAsync"/>).</summary>
+    public void Released() => reservation = null;
+
     public void Tokenized(int tokens) => tokenized += tokens;
 
     public void Rejected(string code) => rejection ??= code;
