@@ -76,7 +76,7 @@ public sealed class Admission(RequestDelegate next, ModelApiSettings settings, K
         try
         {
             await database.Store!.SettleAsync(caller.KeyId!, prompt, completion, windowTokens, usage.Reservation, time.GetUtcNow().ToUnixTimeSeconds(),
-                usage.Model, usage.Costs.Of(prompt, completion));
+                usage.UsedModel, usage.Costs.Of(prompt, completion));
         }
         catch (Exception e) when (KeyDatabase.IsOutage(e))
         {

@@ -224,6 +224,25 @@ public abstract class KeyStore
         await transaction.CommitAsync();
     }
 
+    /// <summary>
+    /// Gives back at once what one reservation holds (budget, spend and minute alike) without charging anything: a request
+    /// that moves its work elsewhere (an upstream falling back to a local model, which reserves anew) lets go of the first.
+    /// </summary>
+    public async Task ReleaseAsync(string keyId, Reservation reservation)
+    {
+        await using var c = await OpenAsync(default);
+        await using var transaction = await c.BeginTransactionAsync();
+        await c.ExecuteAsync("""
+            UPDATE keys SET reserved_tokens = reserved_tokens - COALESCE((SELECT budget_tokens FROM reservations WHERE reservation_id = @id), 0),
+                reserved_spend = reserved_spend - COALESCE((SELECT budget_spend FROM reservations WHERE reservation_id = @id), 0)
+            WHERE key_id = @keyId;
+            UPDATE rate_windows SET tokens = tokens - (SELECT window_tokens FROM reservations WHERE reservation_id = @id)
+            WHERE subject = @keyId AND window_start = (SELECT window_start FROM reservations WHERE reservation_id = @id AND window_tokens > 0);
+            DELETE FROM reservations WHERE reservation_id = @id;
+            """, new { keyId, id = reservation.Id }, transaction);
+        await transaction.CommitAsync();
+    }
+
     /// <summary>Gives back what requests of a stopped (or killed) instance still hold, once their reservations expire.</summary>
     public async Task<int> ReleaseExpiredAsync(long now, CancellationToken ct)
     {

@@ -59,9 +59,18 @@ public sealed class RequestUsage(string requestId)
 
     public void Hold(Reservation held) => reservation = held;
 
+    /// <summary>Forgets the reservation once it was given back (<see cref="TokenReservations.ReleaseAsync"/>).</summary>
+    public void Released() => reservation = null;
+
     public void Tokenized(int tokens) => tokenized += tokens;
 
     public void Rejected(string code) => rejection ??= code;
+
+    /// <summary>
+    /// The model whose usage this request counts as (key_model_usage): none when the key was refused the model it named
+    /// (403 model_not_allowed) or no model has that name; the access log still shows the name asked for.
+    /// </summary>
+    public string? UsedModel => rejection is Contracts.ProblemCodes.ModelNotAllowed or Contracts.ProblemCodes.ModelNotFound ? null : Model;
 
     /// <summary>Tokens used so far: the result's when the generation finished, else what it had done when it stopped.</summary>
     public (int Prompt, int Completion, string? FinishReason, double TokensPerSecond) Usage()

@@ -43,4 +43,24 @@ public sealed class TokenReservations(KeyDatabase database, TimeProvider time, I
             return ModelUnavailable.Database(http, database.Problem);
         }
     }
+    /// <summary>
+    /// Gives back what this request holds, before it reserves anew for other work (an upstream's fallback to a local
+    /// model): one request never holds twice, and nothing stays held until it expires. When the database does not answer
+    /// the reservation stays and is given back when it expires.
+    /// </summary>
+    public async Task ReleaseAsync(HttpContext http)
+    {
+        if (Caller.Of(http) is not { IsVirtualKey: true } caller || RequestUsage.Of(http) is not { Reservation: { } held } usage) return;
+        try
+        {
+            await database.Store!.ReleaseAsync(caller.KeyId!, held);
+            database.Answered();
+            usage.Released();
+        }
+        catch (Exception e) when (KeyDatabase.IsOutage(e))
+        {
+            database.Failed(e);
+            logger.LogError("Reservation of {KeyId} not given back: {Reason}", caller.KeyId, database.Problem);
+        }
+    }
 }

@@ -12,7 +12,8 @@ public sealed record RouterSettings(
     TimeSpan CooldownTime,
     IReadOnlyDictionary<string, IReadOnlyList<string>> Fallbacks)
 {
-    /// <summary>What applies when the config says nothing (to be checked against LiteLLM's documented defaults).</summary>
-    public static readonly RouterSettings Default = new(2, TimeSpan.FromSeconds(600), 3, TimeSpan.FromSeconds(5),
+    /// <summary>What applies when the config says nothing: LiteLLM's defaults (litellm/constants.py DEFAULT_MAX_RETRIES 2,
+    /// DEFAULT_ALLOWED_FAILS 3, DEFAULT_COOLDOWN_TIME_SECONDS 5; litellm.request_timeout 6000 s). docs/upstreams.md lists them.</summary>
+    public static readonly RouterSettings Default = new(2, TimeSpan.FromSeconds(6000), 3, TimeSpan.FromSeconds(5),
         new Dictionary<string, IReadOnlyList<string>>());
 }

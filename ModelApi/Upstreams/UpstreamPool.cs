@@ -5,7 +5,7 @@ namespace CustomGpt.ModelApi.Upstreams;
 
 /// <summary>
 /// Every upstream deployment by model name, and the choice of one for the next attempt: one not cooling down and with
-/// room in its rpm, preferring those this request has not tried yet, then the least busy, ties taken in turn.
+/// room in its rpm and tpm, preferring those this request has not tried yet, then the least busy, ties taken in turn.
 /// </summary>
 public sealed class UpstreamPool
 {
@@ -19,6 +19,14 @@ public sealed class UpstreamPool
     }
 
     public bool Serves(string model) => byName.ContainsKey(model);
+
+    /// <summary>Counts tokens an answer of <paramref name="deployment"/> used into its minute (its tpm).</summary>
+    public void Used(UpstreamDeployment deployment, long tokens)
+    {
+        if (byName.TryGetValue(deployment.ModelName, out var targets))
+            foreach (var t in targets)
+                if (ReferenceEquals(t.Deployment, deployment)) t.Used(tokens);
+    }
 
     public IReadOnlyCollection<string> Models => byName.Keys;
 
@@ -47,7 +55,7 @@ public sealed class UpstreamPool
             if (!t.HasRoom()) continue;
             if (best is null || Better(t, best, tried)) best = t;
         }
-        // None can take a call: say why (all at their rpm is a 429, otherwise they are cooling down).
+        // None can take a call: say why (all at their rpm or tpm is a 429, otherwise they are cooling down).
         return best ?? throw new NoDeploymentException(model, rateLimited: !anyCooling);
     }
 

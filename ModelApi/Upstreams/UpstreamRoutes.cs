@@ -94,13 +94,20 @@ public static class UpstreamRoutes
             var tried = name == model.Name || (ModelAccess.Allows(http, name) && forwarder.Pool.Serves(name))
                 ? await upstream(name, (JsonObject)body.DeepClone())
                 : ModelAccess.Allows(http, name) && catalog.Find(name) is LocalModel l
-                    ? Local(await local(l))
+                    ? Local(await LocalAsync(http, l, local))
                     : failed!; // not usable here: the failure so far stands, and the next fallback is tried
             if (tried.FallsBack) failed = tried;
             else if (name != model.Name && catalog.Find(name) is { } fallback) RequestUsage.Of(http)?.ForModel(fallback); // the log and usage name who answered
             return tried;
         }, http.RequestAborted);
         return answer.Result;
+    }
+
+    /// <summary>A local fallback reserves for itself (GenerationStart), at its own costs: the upstream's hold is given back first.</summary>
+    static async Task<IResult> LocalAsync(HttpContext http, LocalModel model, Func<LocalModel, Task<IResult>> local)
+    {
+        await http.RequestServices.GetRequiredService<TokenReservations>().ReleaseAsync(http);
+        return await local(model);
     }
 
     /// <summary>A local model's answer; its 5xx (busy, loading, failed) lets the next fallback try.</summary>

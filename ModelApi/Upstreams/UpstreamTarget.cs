@@ -9,7 +9,7 @@ namespace CustomGpt.ModelApi.Upstreams;
 
 /// <summary>
 /// One deployment as it lives: its own Polly pipeline (a circuit breaker around a per-attempt timeout), the calls it is
-/// answering now (for least-busy balancing), its calls this minute (for its rpm) and the end of its cool-down.
+/// answering now (for least-busy balancing), its calls and tokens this minute (for its rpm and tpm) and the end of its cool-down.
 /// LiteLLM's allowed_fails / cooldown_time map onto the breaker: more than allowed_fails failures within a minute, when at
 /// least half of that minute's calls failed, open it for cooldown_time; then one trial call decides (Polly's half-open).
 /// </summary>
@@ -19,6 +19,7 @@ sealed class UpstreamTarget
     int busy;
     long minute = -1;
     int callsThisMinute;
+    long tokensThisMinute;
     long cooldownUntilTicks; // UTC ticks, 0 when never cooled down
 
     public UpstreamTarget(UpstreamDeployment deployment, RouterSettings router, TimeProvider time, ILogger logger)
@@ -73,27 +74,46 @@ sealed class UpstreamTarget
         ? new DeploymentHealth(Deployment.Id, HealthStatus.Cooldown, until)
         : new DeploymentHealth(Deployment.Id, HealthStatus.Ok);
 
-    /// <summary>Whether its rpm leaves room this minute (no rpm: always).</summary>
+    /// <summary>Whether its rpm and tpm leave room this minute (neither set: always). As in LiteLLM, a deployment whose
+    /// minute's tokens are used up is skipped; the tokens are known only once an answer reports its usage.</summary>
     public bool HasRoom()
     {
-        if (Deployment.Rpm is not { } rpm) return true;
-        lock (this) return CurrentMinute() != minute || callsThisMinute < rpm;
+        if (Deployment.Rpm is null && Deployment.Tpm is null) return true;
+        lock (this)
+            return CurrentMinute() != minute
+                || ((Deployment.Rpm is not { } rpm || callsThisMinute < rpm) && (Deployment.Tpm is not { } tpm || tokensThisMinute < tpm));
     }
 
     /// <summary>Counts a call into this minute and as busy; dispose the handle when the call's answer is fully read.</summary>
     public IDisposable Start()
     {
-        if (Deployment.Rpm is not null)
+        if (Deployment.Rpm is not null || Deployment.Tpm is not null)
         {
             lock (this)
             {
-                var now = CurrentMinute();
-                if (now != minute) (minute, callsThisMinute) = (now, 0);
+                ThisMinute();
                 callsThisMinute++;
             }
         }
         Interlocked.Increment(ref busy);
         return new Done(this);
+    }
+
+    /// <summary>Counts the tokens an answer used into this minute (for the tpm).</summary>
+    public void Used(long tokens)
+    {
+        if (Deployment.Tpm is null || tokens <= 0) return;
+        lock (this)
+        {
+            ThisMinute();
+            tokensThisMinute += tokens;
+        }
+    }
+
+    void ThisMinute()
+    {
+        var now = CurrentMinute();
+        if (now != minute) (minute, callsThisMinute, tokensThisMinute) = (now, 0, 0);
     }
 
     long CurrentMinute() => time.GetUtcNow().ToUnixTimeSeconds() / 60;

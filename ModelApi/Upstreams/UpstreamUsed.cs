@@ -13,7 +13,10 @@ public sealed record UpstreamUsed(string Model, UpstreamDeployment Deployment, U
     internal static void Record(HttpContext http, UpstreamCall call, UpstreamUsage usage, string? finishReason)
     {
         if (call.Deployment is not { } deployment) return;
+        // Set again when the usage is corrected: only the difference goes into the deployment's minute (its tpm).
+        var before = Of(http) is { } earlier && ReferenceEquals(earlier.Deployment, deployment) ? earlier.Usage.PromptTokens + earlier.Usage.CompletionTokens : 0;
         http.Features.Set(new UpstreamUsed(call.Model, deployment, usage, finishReason));
+        http.RequestServices.GetService<UpstreamPool>()?.Used(deployment, usage.PromptTokens + usage.CompletionTokens - before);
         // The key is charged this at the deployment's costs when the request ends (Gateway/Admission settles it).
         var request = Gateway.RequestUsage.Of(http);
         request?.Through(deployment);

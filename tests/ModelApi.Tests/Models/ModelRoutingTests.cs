@@ -93,6 +93,8 @@ public sealed class ModelRoutingTests(ModelsServer fixture) : IClassFixture<Mode
         Assert.Equal([ModelsServer.Alpha], data.EnumerateArray().Select(m => m.GetProperty("id").GetString()));
         var usage = (await Http.InfoAsync(key)).GetProperty("usage");
         Assert.True(usage.GetProperty("prompt_tokens").GetInt64() > 0);
+        // Refused requests (403 model_not_allowed, 404 model_not_found) are no usage of the model they named.
+        Assert.Equal([ModelsServer.Alpha], usage.GetProperty("models").EnumerateObject().Select(m => m.Name));
     }
 
     [Fact]

@@ -22,6 +22,14 @@ public class ModelsConfigTests
         Assert.Throws<InvalidSettingsException>(() => Parse(yaml, defaultModel)).Message;
 
     [Fact]
+    public void Router_settings_left_out_are_LiteLLMs_defaults()
+    {
+        // litellm/constants.py: DEFAULT_MAX_RETRIES 2, DEFAULT_ALLOWED_FAILS 3, DEFAULT_COOLDOWN_TIME_SECONDS 5; litellm.request_timeout 6000 s.
+        var d = RouterSettings.Default;
+        Assert.Equal((2, TimeSpan.FromSeconds(6000), 3, TimeSpan.FromSeconds(5)), (d.NumRetries, d.Timeout, d.AllowedFails, d.CooldownTime));
+    }
+
+    [Fact]
     public void The_issue_example_parses_into_local_models_upstream_deployments_and_router_settings()
     {
         var config = Parse($$"""

@@ -274,6 +274,30 @@ public class UpstreamFailureTests
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
     }
 
+    [Fact]
+    public async Task A_deployment_whose_minutes_tokens_are_used_is_skipped_and_none_left_is_429()
+    {
+        // Each answer reports 18 tokens: one answer uses a tpm of 10 up for the minute.
+        await using var a = new FakeUpstream(Answers.Ok("from a"));
+        await using var b = new FakeUpstream(Answers.Ok("from b"));
+        await using var host = new UpstreamHost([UpstreamHost.Deployment("m", a, KeyA, tpm: 10), UpstreamHost.Deployment("m", b, KeyB, tpm: 10)], UpstreamHost.Router());
+        for (var i = 0; i < 2; i++)
+        {
+            using var ok = await host.Http.PostJsonAsync("/v1/chat/completions", Chat);
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+        Assert.Single(a.Received);
+        Assert.Single(b.Received);
+        using var refused = await host.Http.PostJsonAsync("/v1/chat/completions", Chat);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(ProblemCodes.RateLimited, JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["code"]!.ToString());
+        Assert.Equal(2, a.Received.Count + b.Received.Count);
+
+        host.Clock.Advance(TimeSpan.FromMinutes(1));
+        using var next = await host.Http.PostJsonAsync("/v1/chat/completions", Chat);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
     static void AssertNoKey(params string[] texts)
     {
         foreach (var text in texts)

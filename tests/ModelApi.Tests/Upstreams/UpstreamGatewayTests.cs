@@ -144,4 +144,20 @@ public class UpstreamGatewayTests(UpstreamGatewayFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, chatted.StatusCode);
         Assert.Contains(fixture.Gateway.Logs.Lines, l => l.Contains("POST /chat 200", StringComparison.Ordinal) && l.Contains("model=local", StringComparison.Ordinal));
     }
+    [Fact]
+    public async Task A_fallback_to_local_under_a_token_budget_holds_and_charges_one_request_only()
+    {
+        var key = await Http.GenerateKeyAsync(new { key_alias = "budget-fallback", token_budget = 100000 });
+        using var response = await Http.CallAsync(key, "POST", "/v1/chat/completions", """{"model":"broken","messages":[{"role":"user","content":"hi"}],"max_tokens":5}""");
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("local", body["model"]!.ToString());
+        var usage = (await Http.InfoAsync(key)).GetProperty("usage");
+        // The upstream's reservation was given back before the local model reserved its own: nothing is left held.
+        Assert.Equal(0, usage.GetProperty("reserved_tokens").GetInt64());
+        Assert.Equal(1, usage.GetProperty("requests").GetInt64());
+        Assert.Equal(body["usage"]!["prompt_tokens"]!.GetValue<long>(), usage.GetProperty("prompt_tokens").GetInt64());
+        Assert.Equal(body["usage"]!["completion_tokens"]!.GetValue<long>(), usage.GetProperty("completion_tokens").GetInt64());
+        Assert.Equal(body["usage"]!["total_tokens"]!.GetValue<long>(), usage.GetProperty("spend_tokens").GetInt64());
+    }
 }

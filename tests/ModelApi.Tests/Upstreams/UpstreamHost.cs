@@ -64,8 +64,8 @@ public sealed class UpstreamHost : IAsyncDisposable
         return answer.Result;
     }
 
-    public static UpstreamDeployment Deployment(string name, FakeUpstream upstream, string key, TimeSpan? timeout = null, int? rpm = null) =>
-        new(name, "upstream-" + name, upstream.ApiBase, key, timeout ?? TimeSpan.FromSeconds(30), rpm, null, new ModelCosts(0.000001, 0.000002));
+    public static UpstreamDeployment Deployment(string name, FakeUpstream upstream, string key, TimeSpan? timeout = null, int? rpm = null, int? tpm = null) =>
+        new(name, "upstream-" + name, upstream.ApiBase, key, timeout ?? TimeSpan.FromSeconds(30), rpm, tpm, new ModelCosts(0.000001, 0.000002));
 
     public static RouterSettings Router(int numRetries = 2, int allowedFails = 3, double cooldownSeconds = 5, params (string Model, string[] Fallbacks)[] fallbacks) =>
         new(numRetries, TimeSpan.FromSeconds(30), allowedFails, TimeSpan.FromSeconds(cooldownSeconds),
