@@ -152,6 +152,9 @@ public class GenerateTextTests(Browser browser, Stack stack) : IClassFixture<Sta
 
         // The navigation is folded into the app bar's menu on a phone.
         await Expect(page.ById("nav-chat")).Not.ToBeInViewportAsync();
+        // The drawer starts open and folds itself once the browser reports the phone width; a toggle pressed before that
+        // (a busy machine) would fold it instead of opening it. Wait until it is folded, as a person sees it.
+        await Expect(page.Page.Locator(".mud-drawer")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--closed"));
         await page.ById("nav-toggle").ClickAsync();
         await page.ById("nav-chat").ClickAsync();
         await Expect(page.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/chat$"));
