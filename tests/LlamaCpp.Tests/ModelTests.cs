@@ -42,12 +42,13 @@ public class ModelTests(TinyModel tiny) : IClassFixture<TinyModel>
     [Fact]
     public void Text_that_needs_more_tokens_than_bytes_is_tokenized_whole()
     {
-        // The wide vocabulary has no ASCII: every character falls back to byte tokens, and llama.cpp asks for more room.
+        // The wide vocabulary has no ASCII and no "▁": every character falls back to byte tokens, and a space, escaped as
+        // "▁" (three bytes), takes three; llama.cpp asks for more room than one token a byte. The escape comes back as "▁".
         using var wide = LlamaModel.Load(TestModels.Wide);
         const string text = "plain ASCII, none of it in this vocabulary";
         var tokens = wide.Tokenize(text);
-        Assert.True(tokens.Length >= text.Length);
-        Assert.Equal(text, wide.Detokenize(tokens));
+        Assert.True(tokens.Length > System.Text.Encoding.UTF8.GetByteCount(text) + 2);
+        Assert.Equal(text, wide.Detokenize(tokens).Replace('\u2581', ' '));
     }
 
     [Fact]
