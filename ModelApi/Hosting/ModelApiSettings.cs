@@ -5,7 +5,7 @@ using CustomGpt.ModelApi.Hosting.CloudStorage;
 namespace CustomGpt.ModelApi.Hosting;
 
 /// <summary>Everything ModelApi reads from the environment, with its defaults. Read once at start.</summary>
-public sealed record ModelApiSettings
+public sealed partial record ModelApiSettings
 {
     /// <summary>Cloud Run sets PORT; 8080 otherwise.</summary>
     public int Port { get; init; } = 8080;
@@ -196,25 +196,6 @@ public sealed record ModelApiSettings
         return settings;
     }
 
-    /// <summary>The shortest API_KEY, MASTER_KEY or METRICS_TOKEN accepted: a short key can be guessed.</summary>
-    public const int MinSecretLength = 16;
-
-    /// <summary>Keys long enough to resist guessing, one key mode at a time, and a DATABASE_URL that parses (checked now,
-    /// not at the first request). Messages name the setting, never its value.</summary>
-    static void CheckSecrets(ModelApiSettings s, List<string> errors)
-    {
-        if (s.ApiKey is not null && s.MasterKey is not null)
-            errors.Add("API_KEY and MASTER_KEY are both set: use MASTER_KEY (virtual keys) or API_KEY (one shared key), not both.");
-        foreach (var (name, value) in new[] { ("API_KEY", s.ApiKey), ("MASTER_KEY", s.MasterKey), ("METRICS_TOKEN", s.MetricsToken) })
-            if (value is { Length: < MinSecretLength })
-                errors.Add($"{name} has {value.Length} characters; use at least {MinSecretLength} (e.g. `openssl rand -hex 24`).");
-        if (s.DatabaseUrl is { } url)
-        {
-            try { Gateway.DatabaseUrl.ToConnectionString(url); }
-            catch (FormatException e) { errors.Add(e.Message); }
-        }
-    }
-
     /// <summary>Whether MODEL_MMAP is on when unset. Off: the CPU backend repacks most weights into a copy of its
     /// own, and a mapped file's pages would stay resident beside it (1.40 GiB against 0.87 GiB, docs/performance.md "Memory").</summary>
     const bool DefaultMapFile = false;
@@ -224,38 +205,6 @@ public sealed record ModelApiSettings
 
     /// <summary>A secret as the environment holds it, without the newline `echo` leaves; empty means unset.</summary>
     static string? Secret(string? raw) => string.IsNullOrWhiteSpace(raw) ? null : raw.Trim();
-
-    /// <summary>MODEL_URL: an https:// URL (public or signed), or gs://BUCKET/OBJECT (a private bucket).</summary>
-    static (Uri? Url, CloudStorageObject? Object) ParseModelUrl(string? raw, List<string> errors)
-    {
-        if (string.IsNullOrWhiteSpace(raw)) return (null, null);
-        if (CloudStorageObject.IsCloudStorage(raw))
-        {
-            var model = CloudStorageObject.Parse(raw, out var problem);
-            if (model is null) errors.Add($"MODEL_URL='{raw.Trim()}' is not a Cloud Storage object: {problem}.");
-            return (null, model);
-        }
-        // Plain http only to this machine (tests, a local mirror); anything remote must be https.
-        if (Uri.TryCreate(raw, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
-            return (url, null);
-        // Never echo a signed URL: its query holds a token.
-        var shown = Uri.TryCreate(raw, UriKind.Absolute, out var parsed) ? ModelCache.Redact(parsed) : "(not a URL)";
-        errors.Add($"MODEL_URL='{shown}' must be an https:// URL or gs://BUCKET/OBJECT.");
-        return (null, null);
-    }
-
-    static KvCacheType ParseKvCache(string? raw, List<string> errors)
-    {
-        switch (raw?.Trim().ToLowerInvariant())
-        {
-            case null or "" or "f16": return KvCacheType.F16;
-            case "q8_0": return KvCacheType.Q8_0;
-            case "q4_0": return KvCacheType.Q4_0;
-            default:
-                errors.Add($"KV_CACHE_TYPE='{raw}' must be f16, q8_0 or q4_0.");
-                return KvCacheType.F16;
-        }
-    }
 
     /// <summary>The settings one local model of MODELS_CONFIG loads with: its own lanes and context (and, unless
     /// FLASH_ATTENTION was given, the flash-attention default for its lanes).</summary>
@@ -269,33 +218,6 @@ public sealed record ModelApiSettings
         ContextSize = model.ContextSize,
         FlashAttention = FlashAttentionSet ? FlashAttention : ParseFlashAttention(null, KvCache, model.Parallel, []),
     };
-
-    static FlashAttention ParseFlashAttention(string? raw, KvCacheType cache, int parallel, List<string> errors)
-    {
-        var value = raw?.Trim().ToLowerInvariant() switch
-        {
-            // Off for one lane with an f16 cache: a chat's later turns decode prompts against a long context faster
-            // without it. With lanes side by side llama.cpp's attention kernel is much faster than matrix products
-            // (docs/performance-under-load.md), and a quantized cache needs it: auto (on, on the CPU).
-            null or "" => cache == KvCacheType.F16 && parallel == 1 ? FlashAttention.Off : FlashAttention.Auto,
-            "off" or "false" => FlashAttention.Off,
-            "on" or "true" => FlashAttention.On,
-            "auto" => FlashAttention.Auto,
-            _ => (FlashAttention?)null,
-        };
-        if (value is null) errors.Add($"FLASH_ATTENTION='{raw}' must be on, off or auto.");
-        else if (value == FlashAttention.Off && cache != KvCacheType.F16) errors.Add($"KV_CACHE_TYPE={cache.ToString().ToLowerInvariant()} needs FLASH_ATTENTION on or auto (llama.cpp reads a quantized cache only with it).");
-        return value ?? FlashAttention.Off;
-    }
-
-    static string? ParseSha256(string? raw, List<string> errors)
-    {
-        if (string.IsNullOrWhiteSpace(raw)) return null;
-        var value = raw.Trim();
-        if (value.Length == 64 && value.All(char.IsAsciiHexDigit)) return value.ToLowerInvariant();
-        errors.Add("MODEL_SHA256 must be 64 hexadecimal characters.");
-        return null;
-    }
 }
 
 /// <summary>A setting (or a combination) ModelApi cannot start with; Program exits with code 2 and this message.</summary>

@@ -4,8 +4,6 @@ using CustomGpt.ModelApi.Telemetry;
 using CustomGpt.ModelApi.Upstreams;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -43,7 +41,7 @@ public sealed class UpstreamHost : IAsyncDisposable
         app.MapGet("/deployments/{model}", (string model, UpstreamPool pool) => Results.Json(pool.Health(model), ModelApiJson.Options));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.StartAsync().GetAwaiter().GetResult();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = app.Urls.First(); // the port Kestrel bound for :0
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
     }
 
