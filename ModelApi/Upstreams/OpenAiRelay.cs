@@ -19,12 +19,7 @@ public static class OpenAiRelay
         var callerWantsUsage = body["stream_options"]?["include_usage"] is JsonValue u && u.TryGetValue<bool>(out var w) && w;
         var prompt = UpstreamUsage.PromptText(body);
         var call = await forwarder.SendAsync(model, route, body, stream, http.RequestAborted);
-        if (await UpstreamFailures.ProblemAsync(call, http.RequestAborted) is { } problem)
-        {
-            var fallsBack = call.Response is null || (int)call.Response.StatusCode is >= 500 or 408 or 429;
-            call.Dispose();
-            return new ModelAnswer(problem, fallsBack);
-        }
+        if (await UpstreamFailures.FailedAsync(call, http.RequestAborted) is { } failed) return failed;
         return ModelAnswer.Ok(stream
             ? new StreamRelay(call, forwarder.Time, prompt, callerWantsUsage)
             : new JsonRelay(call, prompt));

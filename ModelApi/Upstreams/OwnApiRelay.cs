@@ -22,12 +22,7 @@ static class OwnApiRelay
         var started = Stopwatch.GetTimestamp();
         var prompt = UpstreamUsage.PromptText(body);
         var call = await forwarder.SendAsync(model, route, body, stream, http.RequestAborted);
-        if (await UpstreamFailures.ProblemAsync(call, http.RequestAborted) is { } problem)
-        {
-            var fallsBack = call.Response is null || (int)call.Response.StatusCode is >= 500 or 408 or 429;
-            call.Dispose();
-            return new ModelAnswer(problem, fallsBack);
-        }
+        if (await UpstreamFailures.FailedAsync(call, http.RequestAborted) is { } failed) return failed;
         return ModelAnswer.Ok(stream ? new Stream(call, forwarder.Time, prompt, shape, started) : new Whole(call, prompt, shape, started));
     }
 

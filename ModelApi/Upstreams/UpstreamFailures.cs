@@ -21,7 +21,20 @@ static class UpstreamFailures
         !cancellation.IsCancellationRequested
         && (outcome.Exception is { } e
             ? e is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or IOException
-            : (int)outcome.Result!.StatusCode is >= 500 or 408 or 429);
+            : IsRetryable(outcome.Result!));
+
+    static bool IsRetryable(HttpResponseMessage response) => (int)response.StatusCode is >= 500 or 408 or 429;
+
+    /// <summary>A call that ended without a usable answer, as the answer to give (disposing the call): its problem, and
+    /// whether the model's fallbacks may try (nothing answered, or an answer a next deployment would have been tried
+    /// for); null when the answer is a success.</summary>
+    public static async Task<ModelAnswer?> FailedAsync(UpstreamCall call, CancellationToken ct)
+    {
+        if (await ProblemAsync(call, ct) is not { } problem) return null;
+        var fallsBack = call.Response is null || IsRetryable(call.Response);
+        call.Dispose();
+        return new ModelAnswer(problem, fallsBack);
+    }
 
     /// <summary>A short reason for the log: the status, or the kind of failure (never a header or the key).</summary>
     public static string Reason(Outcome<HttpResponseMessage> outcome, UpstreamDeployment deployment) => outcome.Exception switch
@@ -42,7 +55,7 @@ static class UpstreamFailures
     };
 
     /// <summary>The problem for a call that ended without a usable answer, or null when the answer is a success.</summary>
-    public static async Task<IResult?> ProblemAsync(UpstreamCall call, CancellationToken ct)
+    static async Task<IResult?> ProblemAsync(UpstreamCall call, CancellationToken ct)
     {
         var model = call.Model;
         switch (call.Exception)

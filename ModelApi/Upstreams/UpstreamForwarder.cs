@@ -36,7 +36,7 @@ public sealed class UpstreamForwarder(UpstreamPool pool, IHttpClientFactory clie
     public TimeProvider Time => time;
 
     /// <summary>Forwards <paramref name="body"/> (an OpenAI request; changed in place: model, and stream_options when
-    /// streaming). The caller disposes the call; a failed one is answered with <see cref="UpstreamFailures.ProblemAsync"/>.</summary>
+    /// streaming). The caller disposes the call; a failed one is answered with <see cref="UpstreamFailures.FailedAsync"/>.</summary>
     public async Task<UpstreamCall> SendAsync(string model, UpstreamRoute route, JsonObject body, bool stream, CancellationToken ct)
     {
         if (stream)
