@@ -36,14 +36,17 @@ public sealed partial record ModelApiSettings
             if (model is null) errors.Add($"MODEL_URL='{raw.Trim()}' is not a Cloud Storage object: {problem}.");
             return (null, model);
         }
-        // Plain http only to this machine (tests, a local mirror); anything remote must be https.
-        if (Uri.TryCreate(raw, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
+        if (Uri.TryCreate(raw, UriKind.Absolute, out var url) && IsDownloadUrl(url))
             return (url, null);
         // Never echo a signed URL: its query holds a token.
         var shown = Uri.TryCreate(raw, UriKind.Absolute, out var parsed) ? ModelCache.Redact(parsed) : "(not a URL)";
         errors.Add($"MODEL_URL='{shown}' must be an https:// URL or gs://BUCKET/OBJECT.");
         return (null, null);
     }
+
+    /// <summary>Where a model may be downloaded from (MODEL_URL, a gguf/ entry of MODELS_CONFIG): https, or plain http only
+    /// to this machine (tests, a local mirror).</summary>
+    internal static bool IsDownloadUrl(Uri url) => url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback);
 
     static KvCacheType ParseKvCache(string? raw, List<string> errors)
     {

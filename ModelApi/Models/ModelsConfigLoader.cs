@@ -181,7 +181,7 @@ public static class ModelsConfigLoader
         }
         if (value.Contains("://", StringComparison.Ordinal))
         {
-            if (Uri.TryCreate(value, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback)))
+            if (Uri.TryCreate(value, UriKind.Absolute, out var url) && ModelApiSettings.IsDownloadUrl(url))
                 return url.ToString();
             var shown = Uri.TryCreate(value, UriKind.Absolute, out var any) ? ModelCache.Redact(any) : "(not a URL)";
             throw Invalid($"{at}: '{shown}' must be an https:// URL, gs://BUCKET/OBJECT or a file path.");
