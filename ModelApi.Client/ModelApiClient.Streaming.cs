@@ -1,3 +1,4 @@
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -44,17 +45,34 @@ public sealed partial class ModelApiClient
                 yield return items.Failed(Lost(streamFailure));
                 yield break;
             }
-            using var events = new ServerSentEventReader(stream);
-            while (true)
+            var events = SseParser.Create(stream).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+            await using (events)
             {
-                ct.ThrowIfCancellationRequested(); // events already buffered must not outlive a cancel
-                timeout.CancelAfter(options.Timeout); // the timeout is per event: a long generation is fine while it flows
-                var (next, nextFailure) = await Guard<StreamEvent<TItem>>(async () => (await NextItemAsync(events, items, timeout.Token), null), timeout, null, ct);
-                var item = next is null ? items.Failed(Lost(nextFailure)) : next.Item;
-                yield return item;
-                if (next is not { IsDelta: true }) yield break;
+                while (true)
+                {
+                    ct.ThrowIfCancellationRequested(); // events already buffered must not outlive a cancel
+                    timeout.CancelAfter(options.Timeout); // the timeout is per event: a long generation is fine while it flows
+                    var (next, nextFailure) = await Guard<StreamEvent<TItem>>(async () => (await NextItemAsync(events, items), null), timeout, null, ct);
+                    if (next is { IsDelta: true })
+                    {
+                        yield return next.Item;
+                        continue;
+                    }
+                    // The run is over when its response is: the server charges the key's usage before it ends the
+                    // response, so a caller that asks for its usage next sees this run in it.
+                    if (next is not null) await Guard<bool>(async () => (await DrainAsync(events), null), timeout, null, ct);
+                    yield return next is null ? items.Failed(Lost(nextFailure)) : next.Item;
+                    yield break;
+                }
             }
         }
+    }
+
+    /// <summary>Reads what is left of the stream (nothing is expected after the last event).</summary>
+    static async Task<bool> DrainAsync(IAsyncEnumerator<SseItem<string>> events)
+    {
+        while (await events.MoveNextAsync()) { }
+        return true;
     }
 
     sealed record StreamEvent<TItem>(TItem Item, bool IsDelta);
@@ -64,11 +82,11 @@ public sealed partial class ModelApiClient
         ? new ApiFailure(ApiFailureKind.Unreachable, $"Unreachable: the connection to {options.BaseAddress.Host}:{options.BaseAddress.Port} was lost during generation.")
         : failure;
 
-    async Task<StreamEvent<TItem>> NextItemAsync<TItem, TDone>(ServerSentEventReader events, StreamItems<TItem, TDone> items, CancellationToken ct)
+    async Task<StreamEvent<TItem>> NextItemAsync<TItem, TDone>(IAsyncEnumerator<SseItem<string>> events, StreamItems<TItem, TDone> items)
     {
-        while (await events.ReadAsync(ct) is { } next)
+        while (await events.MoveNextAsync())
         {
-            var (name, data) = next;
+            var (name, data) = (events.Current.EventType, events.Current.Data);
             try
             {
                 switch (name)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using CustomGpt.ModelApi.Client;
 using CustomGpt.Tests.Shared;
@@ -48,9 +49,8 @@ sealed class ServedLoop : IDisposable
         };
         using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
-        var reader = new ServerSentEventReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadAsync(CancellationToken.None) is var (name, data))
-            if (name == "done") return JsonSerializer.Deserialize<GenerateDone>(data, ModelApiJson.Options)!.Timings;
+        await foreach (var e in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+            if (e.EventType == "done") return JsonSerializer.Deserialize<GenerateDone>(e.Data, ModelApiJson.Options)!.Timings;
         throw new InvalidOperationException("The stream ended without a done event.");
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text.Json;
 using CustomGpt.ModelApi.Client;
 using CustomGpt.Tests.Shared;
@@ -147,11 +148,11 @@ static class VsLlamaServer
         // Headers only: the body is read as it streams, so the first token is timed when it arrives.
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        using var reader = new ServerSentEventReader(await response.Content.ReadAsStreamAsync());
         double? ttft = null;
         int chunks = 0, usageTokens = -1, promptTokens = 0;
-        while (await reader.ReadAsync(CancellationToken.None) is var (_, data))
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
         {
+            var data = item.Data;
             if (data == "[DONE]") break;
             using var json = JsonDocument.Parse(data);
             var root = json.RootElement;

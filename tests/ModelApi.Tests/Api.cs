@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json;
 using CustomGpt.ModelApi.Client;
@@ -34,11 +35,10 @@ public static class Api
         return await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
-    /// <summary>The events of a text/event-stream response, read with the client library's own reader.</summary>
+    /// <summary>The events of a text/event-stream response, read with .NET's SseParser (as the client library does).</summary>
     public static async IAsyncEnumerable<(string Event, string Data)> ReadEventsAsync(this HttpResponseMessage response)
     {
-        using var reader = new ServerSentEventReader(await response.Content.ReadAsStreamAsync());
-        while (await reader.ReadAsync(CancellationToken.None) is { } e) yield return e;
+        await foreach (var e in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync()) yield return (e.EventType, e.Data);
     }
 
     public static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, ModelApiJson.Options)!;
