@@ -58,7 +58,6 @@ public static class KeyApi
         if (error is not null) return error;
         var r = request!;
         if (Invalid(r) is { } invalid) return invalid;
-        if (await AliasTakenAsync(database, r.KeyAlias, null) is { } taken) return taken;
         var (secret, keyId) = KeySecret.New();
         var now = time.GetUtcNow();
         var key = new KeyRow
@@ -67,7 +66,7 @@ public static class KeyApi
             Expires = ExpiresAt(r.Duration, now), RpmLimit = r.RpmLimit, TpmLimit = r.TpmLimit, TokenBudget = r.TokenBudget,
             Models = Json(r.Models), Metadata = Json(r.Metadata), MaxBudget = r.MaxBudget,
         };
-        await database.Store!.InsertAsync(key);
+        if (!await database.Store!.InsertAsync(key)) return AliasTaken(r.KeyAlias!);
         return TypedResults.Ok(new KeyGenerateResponse(secret, keyId, key.KeyAlias, Time(key.Expires), key.RpmLimit, key.TpmLimit,
             key.TokenBudget, r.Models, r.Metadata, key.MaxBudget));
     }
@@ -109,7 +108,6 @@ public static class KeyApi
         var removed = await NullFieldsAsync(http.Request);
         bool Removes(KeySetting setting) => removed.Contains(KeySettingNames.Of(setting));
         if (await FindAsync(database, r.Key) is not { } row) return NotFound();
-        if (await AliasTakenAsync(database, r.KeyAlias, row.KeyId) is { } taken) return taken;
         row.KeyAlias = Removes(KeySetting.KeyAlias) ? null : r.KeyAlias ?? row.KeyAlias;
         row.Expires = Removes(KeySetting.Duration) ? null : r.Duration is null ? row.Expires : ExpiresAt(r.Duration, time.GetUtcNow());
         row.RpmLimit = Removes(KeySetting.RpmLimit) ? null : r.RpmLimit ?? row.RpmLimit;
@@ -119,7 +117,7 @@ public static class KeyApi
         row.Models = Removes(KeySetting.Models) ? null : r.Models is null ? row.Models : Json(r.Models);
         row.Metadata = Removes(KeySetting.Metadata) ? null : r.Metadata is null ? row.Metadata : Json(r.Metadata);
         row.Blocked = r.Blocked is { } blocked ? (blocked ? 1 : 0) : row.Blocked;
-        await database.Store!.UpdateSettingsAsync(row);
+        if (!await database.Store!.UpdateSettingsAsync(row)) return AliasTaken(row.KeyAlias!);
         verified.Forget(row.KeyHash);
         return TypedResults.Ok(new KeyInfoResponse(row.KeyId, InfoOf(row, await database.Store.ModelUsageAsync(row.KeyId))));
     }
@@ -163,10 +161,8 @@ public static class KeyApi
     };
 
     /// <summary>409 when another key has <paramref name="alias"/> already (LiteLLM refuses them too): aliases name keys in the Keys page and in logs.</summary>
-    static async Task<IResult?> AliasTakenAsync(KeyDatabase database, string? alias, string? ownKeyId) =>
-        alias is not null && await database.Store!.AliasTakenAsync(alias, ownKeyId)
-            ? CodedProblem.Of(StatusCodes.Status409Conflict, ProblemCodes.KeyAliasTaken, "Alias taken", $"Another key has the key_alias '{alias}': choose another one.")
-            : null;
+    static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult AliasTaken(string alias) =>
+        CodedProblem.Of(StatusCodes.Status409Conflict, ProblemCodes.KeyAliasTaken, "Alias taken", $"Another key has the key_alias '{alias}': choose another one.");
 
     /// <summary>The fields the body sets to null: LiteLLM's way of taking a setting away.</summary>
     static async Task<HashSet<string>> NullFieldsAsync(HttpRequest request)

@@ -39,13 +39,26 @@ public abstract class KeyStore
         await transaction.CommitAsync(ct);
     }
 
-    public async Task InsertAsync(KeyRow key)
+    /// <summary>Whether a statement broke the one-key-per-alias index (keys_alias).</summary>
+    protected abstract bool IsAliasTaken(DbException e);
+
+    /// <summary>False when another key has the alias already: the database's unique index decides, so of two
+    /// requests at once for one alias exactly one gets it.</summary>
+    public async Task<bool> InsertAsync(KeyRow key)
     {
         await using var c = await OpenAsync(default);
-        await c.ExecuteAsync("""
-            INSERT INTO keys (key_id, key_hash, key_alias, created, expires, blocked, rpm_limit, tpm_limit, token_budget, models, metadata, max_budget)
-            VALUES (@KeyId, @KeyHash, @KeyAlias, @Created, @Expires, @Blocked, @RpmLimit, @TpmLimit, @TokenBudget, @Models, @Metadata, @MaxBudget)
-            """, key);
+        try
+        {
+            await c.ExecuteAsync("""
+                INSERT INTO keys (key_id, key_hash, key_alias, created, expires, blocked, rpm_limit, tpm_limit, token_budget, models, metadata, max_budget)
+                VALUES (@KeyId, @KeyHash, @KeyAlias, @Created, @Expires, @Blocked, @RpmLimit, @TpmLimit, @TokenBudget, @Models, @Metadata, @MaxBudget)
+                """, key);
+            return true;
+        }
+        catch (DbException e) when (IsAliasTaken(e))
+        {
+            return false;
+        }
     }
 
     public async Task<KeyRow?> FindByHashAsync(string keyHash)
@@ -60,28 +73,30 @@ public abstract class KeyStore
         return await c.QuerySingleOrDefaultAsync<KeyRow>("SELECT * FROM keys WHERE key_id = @keyId", new { keyId });
     }
 
-    /// <summary>Whether a key other than <paramref name="ownKeyId"/> has this alias.</summary>
-    public async Task<bool> AliasTakenAsync(string alias, string? ownKeyId)
-    {
-        await using var c = await OpenAsync(default);
-        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM keys WHERE key_alias = @alias AND key_id <> @own", new { alias, own = ownKeyId ?? "" }) > 0;
-    }
-
     public async Task<IReadOnlyList<KeyRow>> ListAsync()
     {
         await using var c = await OpenAsync(default);
         return [.. await c.QueryAsync<KeyRow>("SELECT * FROM keys ORDER BY created, key_id")];
     }
 
-    /// <summary>Writes the settings a key's owner may change (never its usage, which requests add to).</summary>
-    public async Task UpdateSettingsAsync(KeyRow key)
+    /// <summary>Writes the settings a key's owner may change (never its usage, which requests add to); false, and
+    /// nothing written, when another key has the alias.</summary>
+    public async Task<bool> UpdateSettingsAsync(KeyRow key)
     {
         await using var c = await OpenAsync(default);
-        await c.ExecuteAsync("""
-            UPDATE keys SET key_alias = @KeyAlias, expires = @Expires, blocked = @Blocked, rpm_limit = @RpmLimit,
-                tpm_limit = @TpmLimit, token_budget = @TokenBudget, models = @Models, metadata = @Metadata, max_budget = @MaxBudget
-            WHERE key_id = @KeyId
-            """, key);
+        try
+        {
+            await c.ExecuteAsync("""
+                UPDATE keys SET key_alias = @KeyAlias, expires = @Expires, blocked = @Blocked, rpm_limit = @RpmLimit,
+                    tpm_limit = @TpmLimit, token_budget = @TokenBudget, models = @Models, metadata = @Metadata, max_budget = @MaxBudget
+                WHERE key_id = @KeyId
+                """, key);
+            return true;
+        }
+        catch (DbException e) when (IsAliasTaken(e))
+        {
+            return false;
+        }
     }
 
     public async Task<IReadOnlyList<KeyRow>> DeleteAsync(IReadOnlyList<string> keyIds)

@@ -64,5 +64,12 @@ static class KeyStoreSchema
                 PRIMARY KEY (key_id, model)
             );
             """),
+        // One key per alias, held by the database (a check before the insert let two requests at once both take one).
+        // Keys that already share an alias keep it on the oldest key id; the others get their key id appended.
+        (4, """
+            UPDATE keys SET key_alias = key_alias || ' (' || key_id || ')'
+            WHERE key_alias IS NOT NULL AND key_id <> (SELECT MIN(k.key_id) FROM keys k WHERE k.key_alias = keys.key_alias);
+            CREATE UNIQUE INDEX keys_alias ON keys (key_alias);
+            """),
     ];
 }

@@ -11,6 +11,9 @@ public sealed class PostgresKeyStore(string connectionString) : KeyStore, IDispo
 
     public override string Kind => "postgresql";
 
+    protected override bool IsAliasTaken(DbException e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "keys_alias" };
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken ct) => await dataSource.OpenConnectionAsync(ct);
 
     // Any fixed number: instances starting together wait here instead of both creating the tables.

@@ -18,6 +18,10 @@ public sealed class SqliteKeyStore : KeyStore
 
     public override string Kind => "sqlite";
 
+    // SQLITE_CONSTRAINT_UNIQUE names the columns, not the index.
+    protected override bool IsAliasTaken(DbException e) =>
+        e is SqliteException { SqliteExtendedErrorCode: 2067 } && e.Message.Contains("keys.key_alias", StringComparison.Ordinal);
+
     /// <summary>Key hashes and usage are the operator's alone: a folder we make is 0700, a database file we make 0600
     /// (SQLite gives its -wal and -shm files the database's mode). Folders that exist already are left as they are.</summary>
     static void CreatePrivately(string path)

@@ -117,6 +117,32 @@ public abstract class KeyLifecycleTests
         }
     }
 
+    /// <summary>As an attacker would try it: twenty requests at once for one alias (creates, and renames of other keys).</summary>
+    [Fact]
+    public async Task Twenty_requests_at_once_for_one_alias_give_it_to_exactly_one_key()
+    {
+        using var server = await new ApiServer(TestModels.Tiny, settings: Storage()).ReadyAsync();
+        var http = server.Http;
+        var others = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => http.GenerateKeyAsync(new { key_alias = $"other-{i}" })));
+
+        var calls = Enumerable.Range(0, 10).Select(_ => http.CallAsync(Keys.Master, "POST", "/key/generate", """{"key_alias":"dana"}"""))
+            .Concat(others.Select(key => http.CallAsync(Keys.Master, "POST", "/key/update", $$"""{"key":"{{key}}","key_alias":"dana"}""")));
+        var answers = await Task.WhenAll(calls);
+
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+        var refused = answers.Where(a => a.StatusCode != HttpStatusCode.OK).ToList();
+        Assert.Equal(19, refused.Count);
+        foreach (var answer in refused)
+        {
+            Assert.Equal(HttpStatusCode.Conflict, answer.StatusCode);
+            Assert.Equal(ProblemCodes.KeyAliasTaken, (await answer.ProblemAsync()).GetProperty("code").GetString());
+        }
+        using var list = await http.CallAsync(Keys.Master, "GET", "/key/list");
+        var aliases = (await list.ProblemAsync()).GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("key_alias").GetString()).ToList();
+        Assert.Single(aliases, a => a == "dana");
+        foreach (var answer in answers) answer.Dispose();
+    }
+
     [Fact]
     public async Task Bad_key_settings_get_400_naming_the_field()
     {

@@ -72,4 +72,38 @@ public sealed class KeyRecordLimitTests
             Assert.True(File.GetUnixFileMode(file) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{Path.GetFileName(file)} is {File.GetUnixFileMode(file)}");
         Assert.Contains(path, Directory.GetFiles(folder));
     }
+
+    /// <summary>Before schema step 4 two requests at once could give two keys one alias; the upgrade keeps both keys
+    /// working, the alias on the older one and the key id appended to the other's, and from then on the index holds.</summary>
+    [Fact]
+    public async Task Keys_that_shared_an_alias_before_the_upgrade_keep_working_and_the_alias_stays_unique()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("customgpt-keys-").FullName, "keys.db");
+        (string, string)[] settings = [("MASTER_KEY", Keys.Master), ("KEYS_DB", path)];
+        string first, second;
+        using (var before = await new ApiServer(TestModels.Tiny, settings: settings).ReadyAsync())
+        {
+            first = await before.Http.GenerateKeyAsync(new { key_alias = "erin" });
+            second = await before.Http.GenerateKeyAsync(new { key_alias = "frank" });
+        }
+        // The state step 4 finds in such a database: no index yet, two keys with one alias.
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            await db.OpenAsync();
+            using var undo = db.CreateCommand();
+            undo.CommandText = "DROP INDEX keys_alias; DELETE FROM schema_migrations WHERE version = 4; UPDATE keys SET key_alias = 'erin';";
+            await undo.ExecuteNonQueryAsync();
+        }
+
+        using var after = await new ApiServer(TestModels.Tiny, settings: settings).ReadyAsync();
+        var (a, b) = (await after.Http.InfoAsync(first), await after.Http.InfoAsync(second));
+        var ids = new[] { a.GetProperty("key_name").GetString()!, b.GetProperty("key_name").GetString()! };
+        var older = string.CompareOrdinal(ids[0], ids[1]) < 0 ? 0 : 1;
+        Assert.Equal("erin", (older == 0 ? a : b).GetProperty("key_alias").GetString());
+        Assert.Equal($"erin ({ids[1 - older]})", (older == 0 ? b : a).GetProperty("key_alias").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await after.Http.GenerateWithAsync(first)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await after.Http.GenerateWithAsync(second)).StatusCode);
+        using var again = await after.Http.CallAsync(Keys.Master, "POST", "/key/generate", """{"key_alias":"erin"}""");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
 }
