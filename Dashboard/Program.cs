@@ -4,6 +4,7 @@ using CustomGpt.Dashboard.Hosting;
 using CustomGpt.Dashboard.SignIn;
 using CustomGpt.Dashboard.Telemetry;
 using CustomGpt.ModelApi.Client;
+using CustomGpt.ServiceDefaults;
 using MudBlazor.Services;
 
 // Content root = the app's folder, not the working directory: wwwroot is found wherever it is started from.

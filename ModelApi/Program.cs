@@ -7,6 +7,7 @@ using CustomGpt.ModelApi.Models;
 using CustomGpt.ModelApi.Telemetry;
 using CustomGpt.ModelApi.Training;
 using CustomGpt.ModelApi.Upstreams;
+using CustomGpt.ServiceDefaults;
 using Scalar.AspNetCore;
 
 // Content root is the app folder, so appsettings.json is found whatever the working directory.

@@ -1,4 +1,5 @@
 using CustomGpt.ModelApi.Client;
+using CustomGpt.ServiceDefaults;
 
 namespace CustomGpt.Dashboard.Hosting;
 

@@ -1,6 +1,7 @@
 using CustomGpt.LlamaCpp;
 using CustomGpt.ModelApi.Contracts;
 using CustomGpt.ModelApi.Hosting.CloudStorage;
+using CustomGpt.ServiceDefaults;
 
 namespace CustomGpt.ModelApi.Hosting;
 

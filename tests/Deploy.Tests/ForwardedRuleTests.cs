@@ -4,15 +4,16 @@ namespace CustomGpt.Deploy.Tests;
 /// (docs/gateway.md "Security model: trusted proxies and headers").</summary>
 public sealed class ForwardedRuleTests
 {
-    /// <summary>The lines that do something: no namespace line, no comments.</summary>
-    static IEnumerable<string> Code(string path) => Repository.Read(path).Split('\n').Select(l => l.Trim())
-        .Where(l => l.Length > 0 && !l.StartsWith("//", StringComparison.Ordinal) && !l.StartsWith("namespace ", StringComparison.Ordinal));
-
     [Fact]
     public void ModelApi_and_the_Dashboard_apply_the_same_rule()
     {
-        // Two copies (neither app references the other, and each image builds from its own folders): kept equal here.
-        Assert.Equal(Code("ModelApi/Hosting/ForwardedTrust.cs"), Code("Dashboard/Hosting/ForwardedTrust.cs"));
+        // One copy (ServiceDefaults/ForwardedTrust.cs), referenced by both apps and copied into both images.
+        Assert.False(File.Exists(Repository.PathOf("ModelApi/Hosting/ForwardedTrust.cs")));
+        Assert.False(File.Exists(Repository.PathOf("Dashboard/Hosting/ForwardedTrust.cs")));
+        foreach (var app in new[] { "ModelApi/ModelApi.csproj", "Dashboard/Dashboard.csproj" })
+            Assert.Contains("../ServiceDefaults/ServiceDefaults.csproj", Repository.Read(app), StringComparison.Ordinal);
+        foreach (var dockerfile in new[] { "Dockerfile.api", "Dockerfile.dashboard" })
+            Assert.Contains("COPY ServiceDefaults/ ServiceDefaults/", Repository.Read(dockerfile), StringComparison.Ordinal);
         foreach (var settings in new[] { "ModelApi/Hosting/ModelApiSettings.cs", "Dashboard/Hosting/DashboardSettings.cs" })
             foreach (var name in new[] { "\"TRUST_FORWARDED_FOR\"", "\"FORWARDED_HOPS\"", "\"FLY_APP_NAME\"" })
                 Assert.Contains(name, Repository.Read(settings), StringComparison.Ordinal);

@@ -1,15 +1,17 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 
-namespace CustomGpt.ModelApi.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace CustomGpt.ServiceDefaults;
 
 /// <summary>
-/// How many proxies in front of ModelApi are trusted to say who the client is (TRUST_FORWARDED_FOR=true is one,
+/// How many proxies in front of ModelApi or the Dashboard are trusted to say who the client is (TRUST_FORWARDED_FOR=true is one,
 /// FORWARDED_HOPS=N is N; none by default). Each proxy appends the address it took the connection from to
 /// X-Forwarded-For, so the client is the Hops-th entry counted from the right; whatever stands further left
 /// was written by the client and is never read. On Fly (FLY_APP_NAME set) Fly's proxy sets Fly-Client-IP
 /// itself, which is taken when it holds an address. X-Forwarded-Proto is read from the same hops.
-/// The Dashboard applies the same rule (Dashboard/Hosting/ForwardedTrust.cs).
 /// </summary>
 public sealed record ForwardedTrust(int Hops, bool OnFly)
 {
