@@ -15,12 +15,28 @@ sealed class RunningSample(TrainingContext trainer, TrainingState state, Vocabul
     /// <summary>About a line of text; short enough that the whole draw costs little training time.</summary>
     public const int Characters = 80;
 
-    readonly string scratch = Path.ChangeExtension(Path.GetFullPath(output), null) + ".sample.tmp.gguf";
+    readonly string scratch = ScratchPathFor(output);
 
     public void Write()
     {
         var watch = Stopwatch.StartNew();
         string text;
+        try
+        {
+            text = Draw();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LlamaException)
+        {
+            // A sample is a look at the model, not part of the run: training goes on without this one.
+            log.WriteLine($"Sample at step {state.Step} failed: {e.Message}");
+            return;
+        }
+        log.WriteLine($"Sample at step {state.Step} ({watch.Elapsed.TotalMilliseconds:F0} ms): {text.ReplaceLineEndings(" ")}");
+        if (options.JsonProgress) log.WriteLine(new ProgressLine { Event = ProgressLine.Sample, Step = state.Step, Prompt = "", Text = text }.ToJson());
+    }
+
+    string Draw()
+    {
         try
         {
             var raw = scratch + ".raw";
@@ -37,13 +53,14 @@ sealed class RunningSample(TrainingContext trainer, TrainingState state, Vocabul
             // The prompt (BOS alone) and the text must fit the model's context: SampleGenerator checks it before llama.cpp.
             var characters = Math.Min(Characters, model.TrainedContextLength - 32);
             // One thread: a one-token decode is mostly ggml's thread barriers, and the trainer's threads are busy.
-            text = SampleGenerator.Generate(model, "", characters, seed: (uint)state.Seed, threads: 1);
+            return SampleGenerator.Generate(model, "", characters, seed: (uint)state.Seed, threads: 1);
         }
         finally
         {
             File.Delete(scratch);
         }
-        log.WriteLine($"Sample at step {state.Step} ({watch.Elapsed.TotalMilliseconds:F0} ms): {text.ReplaceLineEndings(" ")}");
-        if (options.JsonProgress) log.WriteLine(new ProgressLine { Event = ProgressLine.Sample, Step = state.Step, Prompt = "", Text = text }.ToJson());
     }
+
+    /// <summary>Where the scratch model goes (deleted after each sample).</summary>
+    public static string ScratchPathFor(string output) => Path.ChangeExtension(Path.GetFullPath(output), null) + ".sample.tmp.gguf";
 }

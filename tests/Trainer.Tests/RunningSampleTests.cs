@@ -35,5 +35,21 @@ public sealed class RunningSampleTests : IDisposable
         Assert.Empty(Directory.GetFiles(dir, "*.tmp*"));
     }
 
+    [Fact]
+    public void A_sample_that_cannot_be_drawn_is_reported_and_the_run_goes_on()
+    {
+        var text = TestTexts.WriteTemp(dir, "sentences.txt", TestTexts.Sentences(24_000, seed: 5));
+        var output = Path.Combine(dir, "blocked.gguf");
+        Directory.CreateDirectory(RunningSample.ScratchPathFor(output)); // the scratch model cannot be written
+        var log = new CapturingWriter();
+        var result = TrainerRunner.Train(log, default, "--text", text, "--out", output, "--preset", "tiny", "--steps", "16",
+            "--lr", "0.01", "--threads", "2", "--seed", "3", "--progress", "json", "--sample-every", "8");
+        Assert.Equal(16, result.State.Step);
+        Assert.False(result.Interrupted);
+        Assert.Contains(log.Lines, l => l.StartsWith("Sample at step 8 failed: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Lines, l => ProgressLine.Parse(l) is { Event: ProgressLine.Sample, Step: < 16 });
+        Assert.True(File.Exists(result.OutputPath));
+    }
+
     public void Dispose() => Directory.Delete(dir, recursive: true);
 }
