@@ -36,6 +36,7 @@ public class TrainingPageTests(Browser browser, KeyStack stack) : IClassFixture<
         await Expect(sample).ToHaveAttributeAsync("data-step", new System.Text.RegularExpressions.Regex("^[1-9]\\d*$"), new() { Timeout = 120_000 });
         await Expect(view).ToHaveAttributeAsync("data-status", "running");
         await Expect(sample).ToContainTextAsync("step ");
+        await Screenshots.SaveAsync(page, "training-samples.png", toDocs: false);
 
         await page.GetByTestId("stop-training").ClickAsync();
         await Expect(view).ToHaveAttributeAsync("data-status", "cancelled");
