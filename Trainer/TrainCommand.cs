@@ -12,18 +12,21 @@ public static class TrainCommand
               [--quantize q8_0|q4_0] [--resume CHECKPOINT] [--threads N] [--seed N] [--lr RATE]
               [--context N] [--name NAME] [--eval-every STEPS] [--eval-seconds N] [--checkpoint-minutes N]
               [--validation-share 0.01-0.5] [--progress text|json] [--progress-seconds N]
+              [--sample-every STEPS] [--sample-seconds N]
           Trains a character-level llama model on a UTF-8 text with llama.cpp's AdamW. Writes PATH.gguf and,
           beside it, PATH.ckpt.gguf (checkpoint: each epoch, every 10 minutes, at the end and on Ctrl+C),
           PATH.report.md and PATH.loss.svg. --resume continues a checkpoint's plan, or trains N more
           with --minutes/--epochs/--steps. Defaults: --preset medium --epochs 1 --threads <cores> --seed 1 --lr 0.002.
           --progress json also prints each event as a JSON line (for programs that run the trainer).
+          While training, a sample of 80 characters from the current weights every 10 s (--sample-seconds, 0 = none)
+          or every STEPS steps (--sample-every); the final model's samples go into the report.
           Presets (context can be raised with --context, a multiple of 256):
             tiny 64 wide x 2 layers, context 256 | small 192 x 4, 256 | medium 256 x 6, 512
         """;
 
     static readonly string[] Flags =
         ["text", "out", "preset", "minutes", "epochs", "steps", "quantize", "resume", "threads", "seed", "lr", "context", "name", "eval-every", "checkpoint-minutes",
-         "eval-seconds", "validation-share", "progress", "progress-seconds"];
+         "eval-seconds", "validation-share", "progress", "progress-seconds", "sample-every", "sample-seconds"];
 
     public static int Run(string[] args, TextWriter? output = null, CancellationToken cancel = default)
     {
@@ -100,6 +103,8 @@ public static class TrainCommand
             EvalEverySeconds = cmd.Get("eval-seconds") is null ? null : cmd.Double("eval-seconds", 0, 0.1, 1_000_000),
             ValidationShare = cmd.Get("validation-share") is null ? null : cmd.Double("validation-share", 0, 0.01, 0.5),
             ProgressSeconds = cmd.Double("progress-seconds", 10, 0.1, 3600),
+            SampleEverySteps = cmd.Get("sample-every") is null ? null : cmd.Int("sample-every", 1, 1, int.MaxValue),
+            SampleSeconds = cmd.Get("sample-seconds") is null ? null : cmd.Double("sample-seconds", 0, 0, 86_400),
             JsonProgress = cmd.Get("progress") switch
             {
                 null or "text" => false,

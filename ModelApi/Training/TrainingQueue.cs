@@ -118,6 +118,7 @@ sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels 
         var text = store.FindFile(job.TrainingFile)?.Path ?? throw new InvalidOperationException($"The training file {job.TrainingFile} was deleted.");
         List<string> args = ["--text", text, "--out", store.OutputPath(job.Id), "--threads", settings.Threads.ToString(inv),
             "--progress", "json", "--progress-seconds", settings.ProgressSeconds.ToString(inv), "--eval-seconds", settings.EvalSeconds.ToString(inv),
+            "--sample-seconds", settings.SampleSeconds.ToString(inv),
             "--name", stored.ModelName];
         if (job.Quantize is { } q) args.AddRange(["--quantize", q]);
         var ownCheckpoint = resumeFrom == store.CheckpointPath(job.Id);
@@ -159,7 +160,9 @@ sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels 
                 events.Add(id, $"Checkpoint saved at step {line.Step}.");
                 break;
             case ProgressLine.Sample:
-                events.Add(id, $"Sample at step {line.Step}" + (line.Prompt is { Length: > 0 } p ? $" from \"{p}\"" : "") + ".", data: new FineTuningEventData { Step = line.Step, Prompt = line.Prompt, Sample = line.Text });
+                // Samples come while the job trains (every TRAIN_SAMPLE_SECONDS) and from the finished model; the message carries the text.
+                events.Add(id, $"Sample at step {line.Step}" + (line.Prompt is { Length: > 0 } p ? $" from \"{p}\"" : "") + $": {line.Text}",
+                    data: new FineTuningEventData { Step = line.Step, Prompt = line.Prompt, Sample = line.Text });
                 break;
             case ProgressLine.Done:
                 store.Update(id, j => j with { Job = j.Job with { TrainedTokens = line.Tokens } });

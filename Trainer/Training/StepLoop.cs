@@ -7,11 +7,11 @@ namespace CustomGpt.Trainer.Training;
 
 /// <summary>
 /// The step loop: feeds the epoch's shuffled windows to llama.cpp's optimizer a few at a time, and
-/// validates, prints progress, closes epochs and saves checkpoints as <see cref="TrainingCadence"/>
+/// validates, prints progress, draws samples, closes epochs and saves checkpoints as <see cref="TrainingCadence"/>
 /// says, until the plan is done or the run is cancelled. Everything it learns goes into the state.
 /// </summary>
 sealed class StepLoop(TrainingContext trainer, TrainingState state, TrainingData data, TrainOptions options,
-    Action saveCheckpoint, TextWriter log)
+    Action saveCheckpoint, Action drawSample, TextWriter log)
 {
     /// <summary>Windows per llama_opt_epoch call: how often the loop checks the clock and the cancel token.</summary>
     const int ChunkWindows = 4;
@@ -68,6 +68,12 @@ sealed class StepLoop(TrainingContext trainer, TrainingState state, TrainingData
             {
                 PrintProgress(val);
                 cadence.Printed(Now);
+            }
+            if (cadence.ShouldSample(state.Step, Now, PlanDone))
+            {
+                drawSample();
+                cadence.Sampled(state.Step, Now);
+                Tick();
             }
             if (epochDone) CloseEpoch(val);
             if (cadence.ShouldCheckpoint(Now, epochDone, PlanDone))

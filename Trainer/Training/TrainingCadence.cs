@@ -1,15 +1,18 @@
 namespace CustomGpt.Trainer.Training;
 
 /// <summary>
-/// When the step loop validates, prints a progress line and saves a checkpoint. Times are the loop's
+/// When the step loop validates, prints a progress line, draws a sample and saves a checkpoint. Times are the loop's
 /// own seconds; the loop reports back what it did so the next interval starts from there.
 /// </summary>
 sealed class TrainingCadence
 {
-    readonly long evalEverySteps;
-    readonly double evalEverySeconds, progressSeconds, checkpointSeconds;
-    long lastEvalStep;
-    double lastEvalSeconds, lastPrintSeconds, lastCheckpointSeconds;
+    /// <summary>A sample every 10 s by default: a 15-second job shows one before it ends, a long run one per progress line.</summary>
+    public const double DefaultSampleSeconds = 10;
+
+    readonly long evalEverySteps, sampleEverySteps;
+    readonly double evalEverySeconds, progressSeconds, checkpointSeconds, sampleSeconds;
+    long lastEvalStep, lastSampleStep;
+    double lastEvalSeconds, lastPrintSeconds, lastCheckpointSeconds, lastSampleSeconds;
 
     public TrainingCadence(TrainOptions options, TrainingPlan plan, long? planSteps, long step, double now)
     {
@@ -21,8 +24,12 @@ sealed class TrainingCadence
             : double.PositiveInfinity);
         progressSeconds = options.ProgressSeconds;
         checkpointSeconds = options.CheckpointMinutes * 60;
-        lastEvalStep = step;
-        lastEvalSeconds = lastPrintSeconds = lastCheckpointSeconds = now;
+        // Samples as validation: --sample-every counts steps only, unless --sample-seconds is given too; 0 seconds = not by time.
+        sampleEverySteps = options.SampleEverySteps ?? long.MaxValue;
+        sampleSeconds = options.SampleSeconds ?? (options.SampleEverySteps is null ? DefaultSampleSeconds : 0);
+        if (sampleSeconds <= 0) sampleSeconds = double.PositiveInfinity;
+        lastEvalStep = lastSampleStep = step;
+        lastEvalSeconds = lastPrintSeconds = lastCheckpointSeconds = lastSampleSeconds = now;
     }
 
     public bool ShouldValidate(long step, double now, bool epochDone, bool planDone) =>
@@ -42,4 +49,10 @@ sealed class TrainingCadence
         epochDone ? !planDone : now - lastCheckpointSeconds >= checkpointSeconds;
 
     public void Checkpointed(double now) => lastCheckpointSeconds = now;
+
+    /// <summary>Every few steps or seconds, but not where the plan ends: the run's final samples follow from the finished model.</summary>
+    public bool ShouldSample(long step, double now, bool planDone) =>
+        !planDone && (step - lastSampleStep >= sampleEverySteps || now - lastSampleSeconds >= sampleSeconds);
+
+    public void Sampled(long step, double now) => (lastSampleStep, lastSampleSeconds) = (step, now);
 }

@@ -42,7 +42,8 @@ public sealed class TrainingRun(TrainOptions options, TextWriter log)
                 Checkpoint.Save(trainer, checkpoint, state, corpus.Vocabulary, log);
                 if (options.JsonProgress) log.WriteLine(new ProgressLine { Event = ProgressLine.Checkpointed, Step = state.Step }.ToJson());
             }
-            interrupted = new StepLoop(trainer, state, data, options, Save, log).Run(cancel);
+            var sample = new RunningSample(trainer, state, corpus.Vocabulary, output, options, log);
+            interrupted = new StepLoop(trainer, state, data, options, Save, sample.Write, log).Run(cancel);
             Save();
         }
         return new RunFinish(options, state, corpus, data, log).Write(output, checkpoint, interrupted);

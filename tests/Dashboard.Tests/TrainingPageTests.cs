@@ -3,8 +3,8 @@ using static Microsoft.Playwright.Assertions;
 
 namespace CustomGpt.Dashboard.Tests;
 
-/// <summary>The operator trains a model from a pasted text on the Training page: the loss chart grows as the job learns,
-/// Stop ends it (its checkpoint kept), and coming back to the page shows the job again.</summary>
+/// <summary>The operator trains a model from a pasted text on the Training page: the loss chart grows and samples of text
+/// appear as the job learns, Stop ends it (its checkpoint kept), and coming back to the page shows the job again.</summary>
 [Collection(BrowserCollection.Name)]
 public class TrainingPageTests(Browser browser, KeyStack stack) : IClassFixture<KeyStack>
 {
@@ -31,6 +31,12 @@ public class TrainingPageTests(Browser browser, KeyStack stack) : IClassFixture<
         await Expect(chart.Locator("svg")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("tokens-per-second")).ToContainTextAsync("tokens/s");
         await Expect(page.GetByTestId("time-left")).ToContainTextAsync("left");
+        // Samples of text appear while it trains (every TRAIN_SAMPLE_SECONDS, 10 s by default), each with its step.
+        var sample = page.GetByTestId("training-sample").First;
+        await Expect(sample).ToHaveAttributeAsync("data-step", new System.Text.RegularExpressions.Regex("^[1-9]\\d*$"), new() { Timeout = 120_000 });
+        await Expect(view).ToHaveAttributeAsync("data-status", "running");
+        await Expect(sample).ToContainTextAsync("step ");
+        await Screenshots.SaveAsync(page, "training-samples.png", toDocs: false);
 
         await page.GetByTestId("stop-training").ClickAsync();
         await Expect(view).ToHaveAttributeAsync("data-status", "cancelled");

@@ -94,6 +94,14 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void Bad_sample_cadence()
+    {
+        AssertFails(2, "--sample-every must be a whole number from 1 to 2147483647 (got '0')", "--text", goodText, "--out", Out, "--sample-every", "0");
+        AssertFails(2, "--sample-seconds must be a number from 0 to 86400 (got '-1')", "--text", goodText, "--out", Out, "--sample-seconds", "-1");
+        AssertFails(2, "--sample-seconds must be a number from 0 to 86400 (got 'NaN')", "--text", goodText, "--out", Out, "--sample-seconds", "NaN");
+    }
+
+    [Fact]
     public void Resume_from_a_missing_checkpoint() =>
         AssertFails(1, "--resume: checkpoint not found", "--text", goodText, "--out", Out, "--resume", Path.Combine(dir, "missing.ckpt.gguf"));
 

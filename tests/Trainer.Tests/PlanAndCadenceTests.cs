@@ -70,4 +70,28 @@ public sealed class PlanAndCadenceTests
         Assert.False(cadence.ShouldPrint(9, validated: false)); // progress lines every 10 s by default
         Assert.True(cadence.ShouldPrint(10, validated: false));
     }
+
+    [Fact]
+    public void Samples_come_every_10_seconds_by_default_or_every_few_steps_but_not_where_the_plan_ends()
+    {
+        var plan = new TrainingPlan(PlanKind.Minutes, 5, 0, 0);
+        var options = new TrainOptions { TextPath = "t.txt", OutputPath = "m.gguf" };
+        var timed = new TrainingCadence(options, plan, planSteps: null, step: 0, now: 0);
+        Assert.False(timed.ShouldSample(1_000_000, now: 9.9, planDone: false));
+        Assert.True(timed.ShouldSample(1, 10, planDone: false));
+        Assert.False(timed.ShouldSample(1, 10, planDone: true)); // the finished model's samples follow
+        timed.Sampled(1, 10);
+        Assert.False(timed.ShouldSample(2, 19.9, false));
+        Assert.True(timed.ShouldSample(2, 20, false));
+
+        // --sample-every counts steps only, unless --sample-seconds is given too; --sample-seconds 0 turns time off.
+        var stepped = new TrainingCadence(options with { SampleEverySteps = 8 }, plan, null, 0, 0);
+        Assert.False(stepped.ShouldSample(7, 10_000, false));
+        Assert.True(stepped.ShouldSample(8, 0, false));
+        var both = new TrainingCadence(options with { SampleEverySteps = 8, SampleSeconds = 5 }, plan, null, 0, 0);
+        Assert.True(both.ShouldSample(1, 5, false));
+        Assert.True(both.ShouldSample(8, 0, false));
+        var off = new TrainingCadence(options with { SampleSeconds = 0 }, plan, null, 0, 0);
+        Assert.False(off.ShouldSample(1_000_000, 1_000_000, false));
+    }
 }

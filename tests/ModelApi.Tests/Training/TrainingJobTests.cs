@@ -41,6 +41,17 @@ public class TrainingJobTests(TrainingServer api) : IClassFixture<TrainingServer
         Assert.True(validation[^1] < validation[0] * 0.8, $"validation loss {validation[0]} -> {validation[^1]}");
         Assert.All(metrics.Skip(1), m => Assert.True(m.GetProperty("tokens_per_second").GetDouble() > 0));
         Assert.Contains(events, e => e.TryGetProperty("data", out var d) && d.TryGetProperty("sample", out var s) && s.GetString()!.Length > 0);
+        // Samples while it trains (TRAIN_SAMPLE_SECONDS): one comes before the job's last step, with its step and text in data and in the message.
+        var lastStep = events.FindLastIndex(e => e.GetProperty("type").GetString() == "metrics");
+        var finalStep = events[lastStep].GetProperty("data").GetProperty("step").GetInt64();
+        var running = events.Take(lastStep).Where(e => e.TryGetProperty("data", out var d) && d.TryGetProperty("sample", out _)).ToList();
+        Assert.True(running.Count > 0, "no sample before the last step:\n" + string.Join('\n', events));
+        Assert.All(running, e =>
+        {
+            var data = e.GetProperty("data");
+            Assert.InRange(data.GetProperty("step").GetInt64(), 1, finalStep - 1);
+            Assert.EndsWith(": " + data.GetProperty("sample").GetString(), e.GetProperty("message").GetString(), StringComparison.Ordinal);
+        });
 
         // Results: the report, the loss curve and the model, as files.
         var results = job.GetProperty("result_files").EnumerateArray().Select(f => f.GetString()!).ToList();

@@ -22,7 +22,7 @@ public sealed class TrainingServer : IDisposable
     public (string Key, string Value)[] Environment =>
     [
         ("MASTER_KEY", Keys.Master), ("KEYS_DB", Path.Combine(DataDir, "keys.db")), ("TRAIN_THREADS", "1"),
-        ("TRAIN_PROGRESS_SECONDS", "1"), ("TRAIN_EVAL_SECONDS", "2"),
+        ("TRAIN_PROGRESS_SECONDS", "1"), ("TRAIN_EVAL_SECONDS", "2"), ("TRAIN_SAMPLE_SECONDS", "4"),
     ];
 
     public void Start()
