@@ -12,7 +12,7 @@ public static class TrainCommand
               [--quantize q8_0|q4_0] [--resume CHECKPOINT] [--threads N] [--seed N] [--lr RATE]
               [--context N] [--name NAME] [--eval-every STEPS] [--eval-seconds N] [--checkpoint-minutes N]
               [--validation-share 0.01-0.5] [--progress text|json] [--progress-seconds N]
-              [--sample-every STEPS] [--sample-seconds N]
+              [--sample-every STEPS] [--sample-seconds N] [--watch-stdin true|false]
           Trains a character-level llama model on a UTF-8 text with llama.cpp's AdamW. Writes PATH.gguf and,
           beside it, PATH.ckpt.gguf (checkpoint: each epoch, every 10 minutes, at the end and on Ctrl+C),
           PATH.report.md and PATH.loss.svg. --resume continues a checkpoint's plan, or trains N more
@@ -20,13 +20,15 @@ public static class TrainCommand
           --progress json also prints each event as a JSON line (for programs that run the trainer).
           While training, a sample of 80 characters from the current weights every 10 s (--sample-seconds, 0 = none)
           or every STEPS steps (--sample-every); the final model's samples go into the report.
+          --watch-stdin true stops as Ctrl+C does when standard input closes: a program that runs the trainer keeps
+          it open, so the trainer also stops, with its checkpoint saved, when that program dies (even killed).
           Presets (context can be raised with --context, a multiple of 256):
             tiny 64 wide x 2 layers, context 256 | small 192 x 4, 256 | medium 256 x 6, 512
         """;
 
     static readonly string[] Flags =
         ["text", "out", "preset", "minutes", "epochs", "steps", "quantize", "resume", "threads", "seed", "lr", "context", "name", "eval-every", "checkpoint-minutes",
-         "eval-seconds", "validation-share", "progress", "progress-seconds", "sample-every", "sample-seconds"];
+         "eval-seconds", "validation-share", "progress", "progress-seconds", "sample-every", "sample-seconds", "watch-stdin"];
 
     public static int Run(string[] args, TextWriter? output = null, CancellationToken cancel = default)
     {
@@ -45,6 +47,7 @@ public static class TrainCommand
             c.Cancel = true;
             interrupt.Cancel();
         }) : null;
+        if (options.WatchStdin) WatchStdin(interrupt);
         try
         {
             var result = new TrainingRun(options, log).Run(interrupt.Token);
@@ -55,6 +58,30 @@ public static class TrainCommand
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>Reads standard input to its end on a thread of its own, then stops the run. The pipe's other end
+    /// closes when the program that started the trainer exits, whichever way it ends.</summary>
+    static void WatchStdin(CancellationTokenSource interrupt) => new Thread(() =>
+    {
+        try
+        {
+            using var input = Console.OpenStandardInput();
+            var buffer = new byte[256];
+            while (input.Read(buffer) > 0) { }
+        }
+        catch (IOException)
+        {
+            // a broken pipe ends it too
+        }
+        try
+        {
+            interrupt.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the run had ended already
+        }
+    }) { IsBackground = true, Name = "watch-stdin" }.Start();
 
     public static TrainOptions Parse(string[] args)
     {
@@ -110,6 +137,12 @@ public static class TrainCommand
                 null or "text" => false,
                 "json" => true,
                 var other => throw new UsageException($"--progress must be text or json (got '{other}')."),
+            },
+            WatchStdin = cmd.Get("watch-stdin") switch
+            {
+                null or "false" => false,
+                "true" => true,
+                var other => throw new UsageException($"--watch-stdin must be true or false (got '{other}')."),
             },
             CommandLine = "train " + string.Join(' ', args.Select(Quote)),
         };

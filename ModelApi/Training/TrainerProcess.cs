@@ -25,8 +25,11 @@ sealed class TrainerProcess : IDisposable
     {
         var app = AppContext.BaseDirectory;
         var info = new ProcessStartInfo(DotnetHost, ["exec", "--runtimeconfig", Path.Combine(app, "ModelApi.runtimeconfig.json"),
-            "--depsfile", Path.Combine(app, "ModelApi.deps.json"), TrainerDll, "train", .. trainArgs])
+            "--depsfile", Path.Combine(app, "ModelApi.deps.json"), TrainerDll, "train", .. trainArgs, "--watch-stdin", "true"])
         {
+            // Held open and never written: when ModelApi ends, even by SIGKILL, the pipe closes and the trainer
+            // stops with its checkpoint saved instead of training on unseen (the restart marks the job resumable).
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -29,6 +29,8 @@ public sealed record TrainOptions
     /// <summary>Also write each event as one JSON line (<see cref="ProgressLine"/>) for a program that runs the trainer.</summary>
     public bool JsonProgress { get; init; }
     public int Samples { get; init; } = 3;
+    /// <summary>Stop (as on Ctrl+C) when standard input closes: the program that started the trainer has ended.</summary>
+    public bool WatchStdin { get; init; }
     /// <summary>Draw a sample of text from the current weights while training, every this many steps (null: by time only).</summary>
     public int? SampleEverySteps { get; init; }
     /// <summary>... and every this many seconds of training (0: not by time); null for the default

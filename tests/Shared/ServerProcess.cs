@@ -72,6 +72,11 @@ public class ServerProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The process ids of its children (Linux: /proc/PID/task/*/children).</summary>
+    public IReadOnlyList<int> ChildIds() =>
+        [.. Directory.GetDirectories($"/proc/{process.Id}/task").SelectMany(t => File.ReadAllText(Path.Combine(t, "children"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(int.Parse).Distinct()];
+
     /// <summary>CPU time the server process has used so far (all cores counted).</summary>
     public TimeSpan CpuTime { get { process.Refresh(); return process.TotalProcessorTime; } }
 

@@ -99,6 +99,7 @@ public sealed class BadInputTests : IDisposable
         AssertFails(2, "--sample-every must be a whole number from 1 to 2147483647 (got '0')", "--text", goodText, "--out", Out, "--sample-every", "0");
         AssertFails(2, "--sample-seconds must be a number from 0 to 86400 (got '-1')", "--text", goodText, "--out", Out, "--sample-seconds", "-1");
         AssertFails(2, "--sample-seconds must be a number from 0 to 86400 (got 'NaN')", "--text", goodText, "--out", Out, "--sample-seconds", "NaN");
+        AssertFails(2, "--watch-stdin must be true or false (got 'yes')", "--text", goodText, "--out", Out, "--watch-stdin", "yes");
     }
 
     [Fact]

@@ -127,6 +127,47 @@ public class TrainingJobTests(TrainingServer api) : IClassFixture<TrainingServer
         await api.WaitForStatusAsync(id, "succeeded");
     }
 
+    /// <summary>Killed, ModelApi cannot stop its trainer; the trainer notices its standard input close and stops by
+    /// itself (as on SIGTERM, its checkpoint saved) instead of training on unseen for minutes. The restart then offers the resume.</summary>
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task When_ModelApi_is_killed_its_trainer_stops_by_itself_and_the_job_can_be_resumed()
+    {
+        var file = await api.UploadTextAsync(Text);
+        var id = (await api.CreateJobAsync(new { training_file = file, model = "custom-gpt-tiny", minutes = 10 })).GetProperty("id").GetString()!;
+        await api.StreamUntilAsync(id, e => e.GetProperty("type").GetString() == "metrics");
+        var trainer = Assert.Single(api.Server.ChildIds());
+
+        api.Server.Signal("KILL");
+        await api.Server.ExitCodeAsync();
+        // A hang guard far below the job's ten minutes: without the watch the trainer would run on.
+        for (var i = 0; i < 1200 && Running(trainer); i++) await Task.Delay(100);
+        Assert.False(Running(trainer), "the trainer kept training after ModelApi was killed");
+
+        api.Restart();
+        var failed = await api.JobAsync(id);
+        Assert.Equal("interrupted", failed.GetProperty("error").GetProperty("code").GetString());
+        Assert.True(failed.GetProperty("resumable").GetBoolean());
+        await TrainingServer.JsonAsync(await api.PostJsonAsync($"/v1/fine_tuning/jobs/{id}/resume", new { }));
+        await api.WaitForStatusAsync(id, "running");
+        await TrainingServer.JsonAsync(await api.PostJsonAsync($"/v1/fine_tuning/jobs/{id}/cancel", new { }));
+        await api.WaitForStatusAsync(id, "cancelled");
+    }
+
+    /// <summary>Alive and not a zombie (an orphan's exit status is collected by whoever adopted it, maybe never here).</summary>
+    static bool Running(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
     [Fact]
     public async Task Jobs_run_one_at_a_time_and_a_queued_job_can_be_cancelled_before_it_starts()
     {
