@@ -48,6 +48,7 @@
 # liveness probe are the same as in service.yaml (--startup-probe/--liveness-probe need a recent gcloud:
 # `gcloud components update`, or apply service.yaml with `gcloud run services replace`).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 dry_run=0
 with_build=0
@@ -55,17 +56,13 @@ for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
     --build) with_build=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) print_help "$0"; exit 0 ;;
     *) echo "deploy.sh: unknown argument '$arg' (expected --build, --dry-run or --help)" >&2; exit 2 ;;
   esac
 done
 
 errors=()
-project=${GCP_PROJECT:-${PROJECT_ID:-${GOOGLE_CLOUD_PROJECT:-}}}
-if [ -z "$project" ] && command -v gcloud >/dev/null 2>&1; then
-  project=$(gcloud config get-value project 2>/dev/null || true)
-  [ "$project" = "(unset)" ] && project=
-fi
+project=$(gcp_project)
 [ -n "$project" ] || errors+=("GCP_PROJECT is not set (nor PROJECT_ID, and gcloud has no default project): export GCP_PROJECT=<your Google Cloud project id> or run gcloud config set project <id>")
 region=${GCP_REGION:-us-central1}
 service=${SERVICE:-customgpt-api}
@@ -171,7 +168,6 @@ build=(gcloud builds submit --project="$project" --region="$region"
   --config=deploy/cloudrun/cloudbuild.yaml --substitutions="_IMAGE=$image" .)
 
 # show: prints a command as one line that can be pasted.
-source "$(dirname "${BASH_SOURCE[0]}")/show.sh"
 
 cd "$(dirname "$0")/../.."
 if [ "$dry_run" = 1 ]; then

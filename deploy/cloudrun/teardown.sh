@@ -32,23 +32,20 @@
 #   SERVICE_SA       the service's own account, default customgpt-api@PROJECT.iam.gserviceaccount.com
 #                    (docs/deploy-cloud-run.md "A model in a private Cloud Storage bucket"; skipped when it does not exist)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 dry_run=0
 for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) print_help "$0"; exit 0 ;;
     *) echo "teardown.sh: unknown argument '$arg' (expected --dry-run or --help)" >&2; exit 2 ;;
   esac
 done
 
 has_gcloud=0
 command -v gcloud >/dev/null 2>&1 && has_gcloud=1
-project=${GCP_PROJECT:-${PROJECT_ID:-${GOOGLE_CLOUD_PROJECT:-}}}
-if [ -z "$project" ] && [ "$has_gcloud" = 1 ]; then
-  project=$(gcloud config get-value project 2>/dev/null || true)
-  [ "$project" = "(unset)" ] && project=
-fi
+project=$(gcp_project)
 if [ -z "$project" ]; then
   echo "teardown.sh: GCP_PROJECT is not set (nor PROJECT_ID, and gcloud has no default project): export GCP_PROJECT=<your Google Cloud project id>" >&2
   exit 1
@@ -66,7 +63,6 @@ gateway_sa=${GATEWAY_SA:-customgpt-gateway@$project.iam.gserviceaccount.com}
 service_sa=${SERVICE_SA:-customgpt-api@$project.iam.gserviceaccount.com}
 
 # show: prints a command as one line that can be pasted.
-source "$(dirname "${BASH_SOURCE[0]}")/show.sh"
 
 failures=0
 # Runs (or prints) one delete. NOT_FOUND is success: the thing is already gone.

@@ -27,6 +27,7 @@
 #   CPU, MEMORY      default 4 and 4Gi; the trainer uses one thread per CPU
 #   SERVICE_ACCOUNT  the job's account; it needs roles/storage.objectUser on the bucket
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 dry_run=0
 execute=0
@@ -34,17 +35,13 @@ for arg in "$@"; do
   case "$arg" in
     --dry-run) dry_run=1 ;;
     --execute) execute=1 ;;
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) print_help "$0"; exit 0 ;;
     *) echo "train-job.sh: unknown argument '$arg' (expected --execute, --dry-run or --help)" >&2; exit 2 ;;
   esac
 done
 
 errors=()
-project=${GCP_PROJECT:-${PROJECT_ID:-${GOOGLE_CLOUD_PROJECT:-}}}
-if [ -z "$project" ] && command -v gcloud >/dev/null 2>&1; then
-  project=$(gcloud config get-value project 2>/dev/null || true)
-  [ "$project" = "(unset)" ] && project=
-fi
+project=$(gcp_project)
 [ -n "$project" ] || errors+=("GCP_PROJECT is not set (nor PROJECT_ID, and gcloud has no default project): export GCP_PROJECT=<your Google Cloud project id>")
 region=${GCP_REGION:-us-central1}
 job=${JOB:-customgpt-train}
@@ -113,7 +110,6 @@ deploy=(gcloud run jobs deploy "$job"
 [ -n "${SERVICE_ACCOUNT:-}" ] && deploy+=(--service-account="$SERVICE_ACCOUNT")
 run=(gcloud run jobs execute "$job" --project="$project" --region="$region" --wait)
 
-source "$(dirname "${BASH_SOURCE[0]}")/show.sh"
 
 if [ "$dry_run" = 1 ]; then
   show "${deploy[@]}"
