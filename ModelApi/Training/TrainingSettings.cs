@@ -15,6 +15,8 @@ public sealed record TrainingSettings
     public double ProgressSeconds { get; init; } = 2;
     /// <summary>TRAIN_EVAL_SECONDS: how often a running job measures the validation loss (besides epoch ends).</summary>
     public double EvalSeconds { get; init; } = 10;
+    /// <summary>TRAIN_OUTPUT_URL, TRAIN_OUTPUT_POLL_SECONDS: the bucket trained models are kept in and served from; null for none.</summary>
+    public Bucket.TrainingBucketSettings? Bucket { get; init; }
 
     public static int DefaultThreads => Math.Max(1, Environment.ProcessorCount - 1);
 
@@ -47,6 +49,7 @@ public sealed record TrainingSettings
             Threads = threads,
             ProgressSeconds = Seconds("TRAIN_PROGRESS_SECONDS", 2),
             EvalSeconds = Seconds("TRAIN_EVAL_SECONDS", 10),
+            Bucket = Training.Bucket.TrainingBucketSettings.FromConfiguration(config, errors),
         };
         if (errors.Count > 0) throw new InvalidSettingsException("Invalid configuration: " + string.Join(" ", errors));
         return settings;
