@@ -159,7 +159,7 @@ sealed class TrainedModelBucket
     {
         GoogleApiException { HttpStatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } g =>
             $"Cloud Storage refused it (HTTP {(int)g.HttpStatusCode}: {g.Error?.Message ?? g.HttpStatusCode.ToString()}). The service's account needs " +
-            "roles/storage.objectAdmin on the bucket (or roles/storage.objectCreator with roles/storage.objectViewer).",
+            "roles/storage.objectUser on the bucket (roles/storage.objectViewer to serve only).",
         GoogleApiException { HttpStatusCode: HttpStatusCode.NotFound } g =>
             $"Cloud Storage has no such bucket (HTTP 404: {g.Error?.Message ?? "Not Found"}): check the bucket in TRAIN_OUTPUT_URL.",
         GoogleApiException g => $"Cloud Storage answered HTTP {(int)g.HttpStatusCode}: {g.Error?.Message ?? g.HttpStatusCode.ToString()}.",

@@ -56,6 +56,10 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
         storage.Run(ServeAsync);
     }
 
+    /// <summary>An object put there by someone else (e.g. a Cloud Run job through its bucket volume): no custom metadata.</summary>
+    public void Put(string name, byte[] content) =>
+        Objects[name] = new StoredObject(name, content, "application/octet-stream", [], Interlocked.Increment(ref generation), DateTimeOffset.UtcNow);
+
     public static async Task<FakeGoogleCloud> StartAsync(string bucket)
     {
         var fake = new FakeGoogleCloud(bucket);

@@ -92,10 +92,18 @@ public sealed class TrainingBucketTests : IAsyncLifetime
         Assert.Contains(name, await ModelIdsAsync(b));
         Assert.False(File.Exists(Path.Combine(b.DataDir, "models", name + ".gguf"))); // from the bucket, through the cache
 
-        // C looks only at its start (a day between looks): the model is there from the beginning.
+        // What deploy/cloudrun/train-job.sh writes (no metadata, a checkpoint beside it), and a sub-folder that is not the prefix.
+        cloud.Put($"{Prefix}/job-model.gguf", await File.ReadAllBytesAsync(TestModels.Tiny));
+        cloud.Put($"{Prefix}/job-model.ckpt.gguf", "not a model"u8.ToArray());
+        cloud.Put($"{Prefix}/old/other.gguf", "not a model"u8.ToArray());
+
+        // C looks only at its start (a day between looks): the models are there from the beginning.
         using var c = Instance(pollSeconds: 86_400);
         Assert.Equal(fromA, await c.GenerateFromAsync(name, "The king ")); // (waits for /health to list it: the first look runs beside the start)
-        Assert.Contains(name, await ModelIdsAsync(c));
+        Assert.True((await c.GenerateFromAsync("job-model", "The king ")).Length > 0);
+        var served = await ModelIdsAsync(c);
+        Assert.Contains(name, served);
+        Assert.DoesNotContain(served, m => m.Contains("ckpt", StringComparison.Ordinal) || m.Contains("other", StringComparison.Ordinal));
 
         Assert.Empty(cloud.Unknown);
         Assert.DoesNotContain(FakeGoogleCloud.Token, a.Server.Output + b.Server.Output + c.Server.Output, StringComparison.Ordinal);
@@ -114,7 +122,7 @@ public sealed class TrainingBucketTests : IAsyncLifetime
         var message = warning.GetProperty("message").GetString()!;
         Assert.Contains($"could not be uploaded to gs://{Bucket}/{Prefix}/", message, StringComparison.Ordinal);
         Assert.Contains("HTTP 403", message, StringComparison.Ordinal);
-        Assert.Contains("roles/storage.objectAdmin", message, StringComparison.Ordinal);
+        Assert.Contains("roles/storage.objectUser", message, StringComparison.Ordinal);
         Assert.Equal("succeeded", (await a.JobAsync(id)).GetProperty("status").GetString());
         Assert.DoesNotContain($"{Prefix}/{name}.gguf", cloud.Objects.Keys);
         Assert.True((await a.GenerateFromAsync(name, "The king ")).Length > 0); // served here all the same
