@@ -41,6 +41,13 @@ sealed class TrainedModelBucket
 
     public CloudStorageFolder? Folder => settings.Bucket?.Folder;
 
+    /// <summary>The client, its token fetched first: a metadata server that does not answer is reported as that.</summary>
+    async Task<StorageClient> ClientAsync(CancellationToken ct)
+    {
+        await GoogleStorage.EnsureTokenAsync(client.Value, "TRAIN_OUTPUT_URL", ct);
+        return client.Value;
+    }
+
     string PendingPath(string name) => Path.Combine(settings.ModelsDir, name + ".upload-pending");
 
     /// <summary>Uploads a succeeded job's model, report and loss curve (a no-op without TRAIN_OUTPUT_URL); the job's
@@ -89,6 +96,7 @@ sealed class TrainedModelBucket
 
     async Task PutAsync(CloudStorageFolder folder, string jobId, string name, CancellationToken ct)
     {
+        var storage = await ClientAsync(ct);
         var gguf = models.PathOf(name);
         var output = Path.ChangeExtension(store.OutputPath(jobId), null);
         // The report and the curve first: whoever sees the model sees them too.
@@ -96,7 +104,7 @@ sealed class TrainedModelBucket
         {
             if (!File.Exists(path)) continue;
             await using var file = File.OpenRead(path);
-            await client.Value.UploadObjectAsync(new StorageObject { Bucket = folder.Bucket, Name = folder.ObjectName(name + suffix), ContentType = type }, file, cancellationToken: ct);
+            await storage.UploadObjectAsync(new StorageObject { Bucket = folder.Bucket, Name = folder.ObjectName(name + suffix), ContentType = type }, file, cancellationToken: ct);
         }
         string sha256;
         await using (var file = File.OpenRead(gguf)) sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
@@ -107,7 +115,7 @@ sealed class TrainedModelBucket
                 Bucket = folder.Bucket, Name = folder.ObjectName(name + ".gguf"), ContentType = "application/octet-stream",
                 Metadata = new Dictionary<string, string> { [ModelKey] = name, [JobKey] = jobId, [Sha256Key] = sha256 },
             };
-            await client.Value.UploadObjectAsync(model, file, cancellationToken: ct);
+            await storage.UploadObjectAsync(model, file, cancellationToken: ct);
         }
     }
 
@@ -116,7 +124,8 @@ sealed class TrainedModelBucket
     {
         var folder = Folder!;
         var found = new List<(string, StorageObject)>();
-        await foreach (var o in client.Value.ListObjectsAsync(folder.Bucket, folder.Prefix, new ListObjectsOptions { Delimiter = "/" }).WithCancellation(ct))
+        var storage = await ClientAsync(ct);
+        await foreach (var o in storage.ListObjectsAsync(folder.Bucket, folder.Prefix, new ListObjectsOptions { Delimiter = "/" }).WithCancellation(ct))
         {
             var file = o.Name[folder.Prefix.Length..];
             if (!file.EndsWith(".gguf", StringComparison.Ordinal) || file.EndsWith(".ckpt.gguf", StringComparison.Ordinal)) continue;
@@ -135,11 +144,12 @@ sealed class TrainedModelBucket
         var target = Path.Combine(api.ModelCacheDirectory, ModelCache.FileName(address, Path.GetFileName(model.Name)));
         var stamp = target + ".verified";
         if (await ModelCache.IsIntactAsync(target, stamp, expected, ct)) return target;
+        var storage = await ClientAsync(ct);
         var partial = $"{target}.{Guid.NewGuid():N}.partial";
         try
         {
             await using (var file = new FileStream(partial, ModelCache.NewPrivateFile))
-                await client.Value.DownloadObjectAsync(model.Bucket, model.Name, file, new DownloadObjectOptions { Generation = model.Generation }, ct);
+                await storage.DownloadObjectAsync(model.Bucket, model.Name, file, new DownloadObjectOptions { Generation = model.Generation }, ct);
             string actual;
             await using (var file = File.OpenRead(partial)) actual = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct));
             if (expected is not null && actual != expected)
