@@ -41,6 +41,9 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
     public ConcurrentQueue<string> Requests { get; } = new();
     /// <summary>Requests the fake does not know (a test fails on any).</summary>
     public ConcurrentQueue<string> Unknown { get; } = new();
+    /// <summary>Listings answered to the end (whoever listed has the answer).</summary>
+    public int Listings => listings;
+    int listings;
     /// <summary>When set, uploads are refused with this status (403: the account lacks a role; 500: Cloud Storage fails).</summary>
     public int? RefuseUploads { get; set; }
 
@@ -196,6 +199,8 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                 items.Add(Resource(o));
         }
         await c.Response.WriteAsJsonAsync(new { kind = "storage#objects", items, prefixes });
+        await c.Response.CompleteAsync();
+        Interlocked.Increment(ref listings);
     }
 
     Dictionary<string, object?> Resource(StoredObject o) => new Dictionary<string, object?>

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using CustomGpt.ModelApi.Hosting;
+using CustomGpt.ModelApi.Models;
 using CustomGpt.ModelApi.Training.Bucket;
 using CustomGpt.Trainer.Tests;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CustomGpt.ModelApi.Tests.Training;
 
@@ -133,6 +136,31 @@ public sealed class TrainingBucketTests : IAsyncLifetime
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(a.DataDir, "models", name + ".gguf")), cloud.Objects[$"{Prefix}/{name}.gguf"].Content);
         Assert.False(File.Exists(Path.Combine(a.DataDir, "models", name + ".upload-pending")));
         Assert.DoesNotContain(FakeGoogleCloud.Token, a.Server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_running_instance_looks_again_when_its_clock_says_so()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var data = Directory.CreateTempSubdirectory("customgpt-bucket-data-").FullName;
+        var cache = Directory.CreateTempSubdirectory("customgpt-bucket-cache-").FullName;
+        caches.AddRange([data, cache]);
+        using var server = await new ApiServer(TestModels.Tiny, clock,
+            ("DATA_DIR", data), ("KEYS_DB", Path.Combine(data, "keys.db")), ("MODEL_CACHE_DIR", cache), ("TRAIN_OUTPUT_URL", $"gs://{Bucket}/{Prefix}"),
+            ("GCE_METADATA_HOST", cloud.MetadataHost), ("STORAGE_EMULATOR_HOST", cloud.StorageHost)).ReadyAsync();
+        var catalog = server.Services.GetRequiredService<ModelCatalog>();
+        await Api.EventuallyAsync(() => cloud.Listings == 1, "the first look at the bucket, at start");
+
+        cloud.Put($"{Prefix}/made-elsewhere.gguf", await File.ReadAllBytesAsync(TestModels.Tiny));
+        clock.Advance(TimeSpan.FromSeconds(TrainingBucketSettings.DefaultPollSeconds - 1));
+        Assert.Equal(1, cloud.Listings); // the next look is a minute after the last
+        Assert.DoesNotContain("made-elsewhere", catalog.Names);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await Api.EventuallyAsync(() => catalog.Names.Contains("made-elsewhere"), "the model put in the bucket is served");
+        Assert.Equal(2, cloud.Listings);
+        await Api.EventuallyAsync(async () => JsonDocument.Parse(await server.Http.GetStringAsync("/health")).RootElement.GetProperty("models").EnumerateArray()
+            .Any(m => m.GetProperty("name").GetString() == "made-elsewhere" && m.GetProperty("status").GetString() == "ok"), "/health lists it as ok");
     }
 
     [Fact]
