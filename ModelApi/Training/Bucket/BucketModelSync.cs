@@ -29,7 +29,11 @@ sealed partial class BucketModelSync(TrainingSettings settings, TrainedModelBuck
                 await bucket.RetryPendingAsync(stop);
                 await SyncAsync(stop);
             }
-            catch (Exception e) when (!stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return; // stopping: a download in progress is dropped with its .partial file, never cached half-done
+            }
+            catch (Exception e)
             {
                 log.LogWarning("Listing the trained models in {Folder} failed: {Reason}", b.Folder, TrainedModelBucket.Reason(e));
             }
