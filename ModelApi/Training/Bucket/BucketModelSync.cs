@@ -24,6 +24,8 @@ sealed partial class BucketModelSync(TrainingSettings settings, TrainedModelBuck
         if (settings.Bucket is not { } b) return;
         while (!stop.IsCancellationRequested)
         {
+            // Looks are an interval apart from start to start: a look that took long (a download) is followed sooner.
+            var next = time.GetUtcNow() + b.PollInterval;
             try
             {
                 await bucket.RetryPendingAsync(stop);
@@ -37,7 +39,9 @@ sealed partial class BucketModelSync(TrainingSettings settings, TrainedModelBuck
             {
                 log.LogWarning("Listing the trained models in {Folder} failed: {Reason}", b.Folder, TrainedModelBucket.Reason(e));
             }
-            try { await Task.Delay(b.PollInterval, time, stop); }
+            var wait = next - time.GetUtcNow();
+            if (wait <= TimeSpan.Zero) continue;
+            try { await Task.Delay(wait, time, stop); }
             catch (OperationCanceledException) { return; }
         }
     }
