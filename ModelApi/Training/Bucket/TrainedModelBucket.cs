@@ -60,11 +60,12 @@ sealed class TrainedModelBucket
             await PutAsync(folder, jobId, name, ct);
             events.Add(jobId, $"Uploaded {name} to {folder}: every instance with this TRAIN_OUTPUT_URL serves it.");
         }
-        catch (Exception e) when (!ct.IsCancellationRequested)
+        catch (Exception e)
         {
-            await File.WriteAllTextAsync(PendingPath(name), jobId, ct);
+            // Also when ModelApi is stopping: the job still succeeds (its model is kept here) and the upload waits for the next start.
+            File.WriteAllText(PendingPath(name), jobId);
             OwnerOnly.Restrict(PendingPath(name));
-            var reason = Reason(e);
+            var reason = ct.IsCancellationRequested ? "ModelApi stopped during the upload." : Reason(e);
             log.LogWarning("Uploading trained model {Model} to {Folder} failed: {Reason}", name, folder, reason);
             events.Add(jobId, $"The model could not be uploaded to {folder}: {reason} It is served by this instance from DATA_DIR/models; " +
                 $"the upload is tried again every {settings.Bucket!.PollInterval.TotalSeconds:0} s and at the next start.", level: "warn");
