@@ -12,8 +12,8 @@ public static class ModelSources
             return new UrlModelSource(url, settings.ModelSha256, settings.ModelCacheDirectory, Http(), services.GetRequiredService<ILogger<UrlModelSource>>());
         if (settings.ModelObject is { } model)
         {
-            return new CloudStorageModelSource(model, settings.StorageEndpoint, new MetadataServerToken(Http(), settings.MetadataHost),
-                settings.ModelSha256, settings.ModelCacheDirectory, Http(), services.GetRequiredService<ILogger<CloudStorageModelSource>>());
+            return new CloudStorageModelSource(model, settings.StorageEndpoint, GoogleStorage.Create(settings),
+                settings.ModelSha256, settings.ModelCacheDirectory, services.GetRequiredService<ILogger<CloudStorageModelSource>>());
         }
         return new FileModelSource(settings.ModelPath);
     }

@@ -11,7 +11,7 @@ namespace CustomGpt.ModelApi.Training;
 /// so the trainer saves its checkpoint first; resume starts it again from there.
 /// </summary>
 sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels models, TrainingSettings settings,
-    TimeProvider time, ILogger<TrainingQueue> log) : BackgroundService
+    TimeProvider time, ILogger<TrainingQueue> log, Bucket.TrainedModelBucket bucket) : BackgroundService
 {
     readonly Channel<string> pending = Channel.CreateUnbounded<string>();
     readonly Lock gate = new();
@@ -203,6 +203,7 @@ sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels 
             return file.File.Id;
         }).ToList();
         await models.AddAsync(name, served, ct);
+        await bucket.UploadAsync(id, name, ct); // TRAIN_OUTPUT_URL: before "succeeded", so a finished job's model is in the bucket (or an event says why not)
         store.Update(id, j => j with { Job = j.Job with { Status = FineTuningStatus.Succeeded, FineTunedModel = name, FinishedAt = now, ResultFiles = results, EstimatedFinish = null } });
         events.Add(id, $"The job has successfully completed: {name}.");
     }

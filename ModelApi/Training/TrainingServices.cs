@@ -11,6 +11,9 @@ public static class TrainingServices
         services.AddSingleton<TrainedModels>();
         services.AddSingleton<TrainingQueue>();
         services.AddHostedService(s => s.GetRequiredService<TrainingQueue>());
+        // TRAIN_OUTPUT_URL: uploads of succeeded jobs' models, and serving those in the bucket (Bucket/).
+        services.AddSingleton<Bucket.TrainedModelBucket>();
+        services.AddHostedService<Bucket.BucketModelSync>();
         return services;
     }
 }

@@ -17,6 +17,8 @@ public sealed record TrainingSettings
     public double EvalSeconds { get; init; } = 10;
     /// <summary>TRAIN_SAMPLE_SECONDS: how often a running job draws a sample of text from its current weights.</summary>
     public double SampleSeconds { get; init; } = 10;
+    /// <summary>TRAIN_OUTPUT_URL, TRAIN_OUTPUT_POLL_SECONDS: the bucket trained models are kept in and served from; null for none.</summary>
+    public Bucket.TrainingBucketSettings? Bucket { get; init; }
 
     public static int DefaultThreads => Math.Max(1, Environment.ProcessorCount - 1);
 
@@ -50,6 +52,7 @@ public sealed record TrainingSettings
             ProgressSeconds = Seconds("TRAIN_PROGRESS_SECONDS", 2),
             EvalSeconds = Seconds("TRAIN_EVAL_SECONDS", 10),
             SampleSeconds = Seconds("TRAIN_SAMPLE_SECONDS", 10),
+            Bucket = Training.Bucket.TrainingBucketSettings.FromConfiguration(config, errors),
         };
         if (errors.Count > 0) throw new InvalidSettingsException("Invalid configuration: " + string.Join(" ", errors));
         return settings;

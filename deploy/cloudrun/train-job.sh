@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains a model as a Cloud Run job: the Trainer from ModelApi's image (Trainer.dll sits beside ModelApi.dll),
 # reading a text from a Cloud Storage bucket and writing NAME.gguf (with its checkpoint, report and loss curve)
-# back to it, where ModelApi loads it (docs/training.md "Cloud Run"). A job has its CPU for the whole run; a
+# back to it, where ModelApi loads it (TRAIN_OUTPUT_URL=gs://BUCKET/models; docs/training.md "Cloud Run"). A job has its CPU for the whole run; a
 # request-driven service throttles it between requests.
 #
 #   deploy/cloudrun/train-job.sh [--execute] [--dry-run]
@@ -124,7 +124,7 @@ if [ "$execute" = 1 ]; then
   echo "+ $(show "${run[@]}")"
   "${run[@]}"
   echo
-  echo "Model: gs://$BUCKET/models/$NAME.gguf (report: gs://$BUCKET/models/$NAME.report.md)"
+  echo "Model: gs://$BUCKET/models/$NAME.gguf (report: gs://$BUCKET/models/$NAME.report.md); ModelApi with TRAIN_OUTPUT_URL=gs://$BUCKET/models serves it"
 else
   echo "Start it with: $(show "${run[@]}")"
 fi

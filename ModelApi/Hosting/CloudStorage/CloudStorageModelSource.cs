@@ -1,17 +1,17 @@
 using System.Net;
-using System.Net.Http.Headers;
+using Google.Cloud.Storage.V1;
 
 namespace CustomGpt.ModelApi.Hosting.CloudStorage;
 
 /// <summary>
-/// A model in a private Cloud Storage bucket (MODEL_URL=gs://bucket/path/model.gguf), downloaded
-/// through the JSON API (GET /storage/v1/b/BUCKET/o/OBJECT?alt=media) with the service's own access
-/// token. STORAGE_EMULATOR_HOST moves the API, as it does for Google's client libraries.
+/// A model in a private Cloud Storage bucket (MODEL_URL=gs://bucket/path/model.gguf), downloaded through the JSON API's media
+/// download (GET /storage/v1/b/BUCKET/o/OBJECT?alt=media) on Google's client: its HTTP pipeline adds the service's token
+/// (<see cref="GoogleStorage"/>); the response is streamed, verified and cached as any download (<see cref="DownloadedModelSource"/>).
 /// The service account needs roles/storage.objectViewer on the bucket.
 /// </summary>
 public sealed class CloudStorageModelSource(
-    CloudStorageObject model, Uri storageEndpoint, MetadataServerToken token,
-    string? sha256, string cacheDirectory, HttpClient http, ILogger<CloudStorageModelSource> logger)
+    CloudStorageObject model, Uri storageEndpoint, StorageClient storage,
+    string? sha256, string cacheDirectory, ILogger<CloudStorageModelSource> logger)
     : DownloadedModelSource(sha256, cacheDirectory, logger)
 {
     protected override string CacheFileName => ModelCache.FileName(model.ToString(), model.FileName);
@@ -20,10 +20,9 @@ public sealed class CloudStorageModelSource(
 
     protected override async Task<HttpResponseMessage> RequestAsync(CancellationToken cancellationToken)
     {
-        var accessToken = await token.GetAsync(cancellationToken);
+        await GoogleStorage.EnsureTokenAsync(storage, "MODEL_URL", cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Get, model.MediaUrl(storageEndpoint));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return await storage.Service.HttpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
     protected override string Refusal(HttpResponseMessage response) => response.StatusCode switch

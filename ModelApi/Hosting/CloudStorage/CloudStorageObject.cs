@@ -35,12 +35,16 @@ public sealed record CloudStorageObject(string Bucket, string Name)
             problem = $"'{bucket}' is not a bucket name (3 to 222 lowercase letters, digits, '-', '_' and '.', beginning and ending with a letter or digit)";
         else if (name.EndsWith('/'))
             problem = "it names a folder, not an object: end it with the model's file name";
-        else if (name is "." or ".." || name.Any(c => c is '\r' or '\n') || Encoding.UTF8.GetByteCount(name) > 1024)
+        else if (!IsObjectName(name))
             problem = "the object name is not one Cloud Storage accepts (at most 1024 bytes, no line breaks, not '.' or '..')";
         return problem.Length == 0 ? new CloudStorageObject(bucket, name) : null;
     }
 
-    static bool IsBucketName(string bucket) =>
+    /// <summary>What Cloud Storage accepts as an object name: at most 1024 bytes, no line breaks, not '.' or '..'.</summary>
+    internal static bool IsObjectName(string name) =>
+        name is not ("." or "..") && !name.Any(c => c is '\r' or '\n') && Encoding.UTF8.GetByteCount(name) <= 1024;
+
+    internal static bool IsBucketName(string bucket) =>
         bucket.Length is >= 3 and <= 222
         && bucket.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.')
         && char.IsAsciiLetterOrDigit(bucket[0]) && char.IsAsciiLetterOrDigit(bucket[^1]);

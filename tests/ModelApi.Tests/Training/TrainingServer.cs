@@ -17,12 +17,21 @@ public sealed class TrainingServer : IDisposable
     /// <summary>Hang guard for a job (it trains for well under a minute): far above what a busy machine needs.</summary>
     public static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(4);
 
+    readonly (string Key, string Value)[] extra = [];
+
     public TrainingServer() => Start();
+
+    /// <summary>With settings of its own besides these (e.g. TRAIN_OUTPUT_URL).</summary>
+    internal TrainingServer((string Key, string Value)[] extra)
+    {
+        this.extra = extra;
+        Start();
+    }
 
     public (string Key, string Value)[] Environment =>
     [
         ("MASTER_KEY", Keys.Master), ("KEYS_DB", Path.Combine(DataDir, "keys.db")), ("TRAIN_THREADS", "1"),
-        ("TRAIN_PROGRESS_SECONDS", "1"), ("TRAIN_EVAL_SECONDS", "2"), ("TRAIN_SAMPLE_SECONDS", "4"),
+        ("TRAIN_PROGRESS_SECONDS", "1"), ("TRAIN_EVAL_SECONDS", "2"), ("TRAIN_SAMPLE_SECONDS", "4"), .. extra,
     ];
 
     public void Start()
