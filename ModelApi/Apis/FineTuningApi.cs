@@ -49,10 +49,10 @@ public static class FineTuningApi
 
     static IResult Get(string id, TrainingStore store) => store.FindJob(id) is { } j ? TypedResults.Ok(j.Job) : NotFound(id);
 
-    static async Task<IResult> Events(string id, HttpContext http, TrainingStore store, JobEvents events, string? after, int? limit, bool? stream)
+    static async Task<IResult> Events(string id, HttpContext http, TrainingStore store, JobEvents events, TrainingQueue queue, string? after, int? limit, bool? stream)
     {
         if (store.FindJob(id) is null) return NotFound(id);
-        if (stream == true) return await StreamAsync(id, http, store, events);
+        if (stream == true) return await StreamAsync(id, http, store, events, queue);
         var all = events.Since(id, 0).Events;
         IEnumerable<FineTuningEvent> newestFirst = all.Reverse();
         if (after is not null) newestFirst = newestFirst.SkipWhile(e => e.Id != after).Skip(1);
@@ -61,8 +61,9 @@ public static class FineTuningApi
         return TypedResults.Ok(new FineTuningEventList([.. page.Take(take)], page.Count > take));
     }
 
-    /// <summary>Every event so far, then each new one as it comes, until the job has ended; then "[DONE]".</summary>
-    static async Task<IResult> StreamAsync(string id, HttpContext http, TrainingStore store, JobEvents events)
+    /// <summary>Every event so far, then each new one as it comes, until the job has ended and its trainer too (a cancelled
+    /// job's trainer still saves its checkpoint and says so); then "[DONE]".</summary>
+    static async Task<IResult> StreamAsync(string id, HttpContext http, TrainingStore store, JobEvents events, TrainingQueue queue)
     {
         var response = http.Response;
         var ct = http.RequestAborted;
@@ -74,7 +75,7 @@ public static class FineTuningApi
         {
             while (true)
             {
-                var final = FineTuningStatus.IsFinal(store.FindJob(id)!.Job.Status);
+                var final = FineTuningStatus.IsFinal(store.FindJob(id)!.Job.Status) && !queue.IsActive(id);
                 var (next, changed) = events.Since(id, sent);
                 foreach (var e in next)
                     await response.WriteAsync("data: " + JsonSerializer.Serialize(e, ModelApiJson.Options) + "\n\n", ct);

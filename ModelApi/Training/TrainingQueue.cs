@@ -28,21 +28,24 @@ sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels 
 
     public StoredJob Cancel(StoredJob job)
     {
-        var wasRunning = false;
+        StoredJob cancelled;
+        // Under the gate with the status change: RunAsync records its trainer under the same gate and then looks at the
+        // status, so a cancel that comes while the trainer starts stops it either here or there, never neither.
         lock (gate)
         {
+            var wasRunning = false;
             if (running is { } r && r.Id == job.Id)
             {
                 stopping.Add(job.Id);
                 r.Process.Stop();
                 wasRunning = true;
             }
+            // A running job becomes resumable once its trainer has saved the checkpoint and ended (RunAsync).
+            cancelled = store.Update(job.Id, j => j with
+            {
+                Job = j.Job with { Status = FineTuningStatus.Cancelled, FinishedAt = time.GetUtcNow().ToUnixTimeSeconds(), Resumable = !wasRunning && File.Exists(store.CheckpointPath(j.Id)) },
+            });
         }
-        // A running job becomes resumable once its trainer has saved the checkpoint and ended (RunAsync).
-        var cancelled = store.Update(job.Id, j => j with
-        {
-            Job = j.Job with { Status = FineTuningStatus.Cancelled, FinishedAt = time.GetUtcNow().ToUnixTimeSeconds(), Resumable = !wasRunning && File.Exists(store.CheckpointPath(j.Id)) },
-        });
         events.Add(job.Id, "Job cancelled" + (job.Job.Status == FineTuningStatus.Running ? ": the trainer saves a checkpoint and stops." : "."));
         return cancelled;
     }
@@ -77,7 +80,16 @@ sealed class TrainingQueue(TrainingStore store, JobEvents events, TrainedModels 
         if (job.Job.Status != FineTuningStatus.Running) return;
         events.Add(id, resumeFrom == checkpoint ? "Job resumed from its checkpoint." : "Job started.");
         using var trainer = TrainerProcess.Start(Arguments(job, resumeFrom), line => OnLine(id, line));
-        lock (gate) running = (id, trainer);
+        lock (gate)
+        {
+            running = (id, trainer);
+            // Cancelled between "running" and here, when Cancel had no trainer to stop yet.
+            if (store.FindJob(id)?.Job.Status == FineTuningStatus.Cancelled)
+            {
+                stopping.Add(id);
+                trainer.Stop();
+            }
+        }
         int exit;
         try
         {
