@@ -38,10 +38,11 @@ public sealed class ChatPage(IPage page) : DashboardPage(page)
         await Input.FillAsync(text);
         await Input.PressAsync("Enter");
         await Expect(Input).ToHaveValueAsync(""); // taken
-        await Expect(Send).ToBeVisibleAsync();
-        await Expect(LastReply).Not.ToHaveAttributeAsync("data-outcome", "answering");
-        await Expect(ById("chat-error")).ToHaveCountAsync(0);
+        // The new reply first: before it is there, "the last reply is not answering" holds of the one before it.
         await Expect(Replies).ToHaveCountAsync(replies + 1);
+        await Expect(LastReply).Not.ToHaveAttributeAsync("data-outcome", "answering");
+        await Expect(Send).ToBeVisibleAsync();
+        await Expect(ById("chat-error")).ToHaveCountAsync(0);
     }
 
     /// <summary>A figure under a reply, e.g. "prompt-cached".</summary>
