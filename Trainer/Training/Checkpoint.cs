@@ -13,17 +13,23 @@ static class Checkpoint
 
     public static void Save(TrainingContext trainer, string checkpoint, TrainingState state, Vocabulary vocabulary, TextWriter log)
     {
-        var raw = checkpoint + ".raw.tmp";
+        WriteWeights(trainer, checkpoint, state, vocabulary, new Dictionary<string, string> { [TrainingState.MetadataKey] = state.ToJson() });
+        log.WriteLine($"Checkpoint: {checkpoint} (step {state.Step}).");
+    }
+
+    /// <summary>The current weights as a loadable GGUF model at <paramref name="path"/> (a checkpoint with the training
+    /// state as <paramref name="metadata"/>, or a running sample's scratch model without).</summary>
+    public static void WriteWeights(TrainingContext trainer, string path, TrainingState state, Vocabulary vocabulary, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var raw = path + ".raw.tmp";
         try
         {
             trainer.SaveRaw(raw);
-            TrainedModelWriter.Write(raw, checkpoint, state.Shape, vocabulary, state.Name,
-                new Dictionary<string, string> { [TrainingState.MetadataKey] = state.ToJson() });
+            TrainedModelWriter.Write(raw, path, state.Shape, vocabulary, state.Name, metadata);
         }
         finally
         {
             File.Delete(raw);
         }
-        log.WriteLine($"Checkpoint: {checkpoint} (step {state.Step}).");
     }
 }

@@ -39,16 +39,7 @@ sealed class RunningSample(TrainingContext trainer, TrainingState state, Vocabul
     {
         try
         {
-            var raw = scratch + ".raw";
-            try
-            {
-                trainer.SaveRaw(raw);
-                TrainedModelWriter.Write(raw, scratch, state.Shape, vocabulary, state.Name);
-            }
-            finally
-            {
-                File.Delete(raw);
-            }
+            Checkpoint.WriteWeights(trainer, scratch, state, vocabulary);
             using var model = LlamaModel.Load(scratch);
             // The prompt (BOS alone) and the text must fit the model's context: SampleGenerator checks it before llama.cpp.
             var characters = Math.Min(Characters, model.TrainedContextLength - 32);
