@@ -45,11 +45,11 @@ public static class TrainCommand
             HelpName = "PATH.gguf",
             Description = "The model to write; the checkpoint, report and loss chart go beside it.",
         };
-        readonly Option<string?> preset = new("--preset")
+        readonly Option<string?> preset = new Option<string?>("--preset")
         {
             HelpName = string.Join('|', Presets.Shapes.Keys),
             Description = "The model's size [default: medium]: tiny 64 wide x 2 layers, context 256 | small 192 x 4, 256 | medium 256 x 6, 512.",
-        };
+        }.AcceptOnlyFromAmong([.. Presets.Shapes.Keys]);
         readonly Option<double> minutes = new Option<double>("--minutes") { HelpName = "N", Description = "Train for N minutes (with --resume: N more)." }
             .Within(0.01, 100_000d);
         readonly Option<double> epochs = new Option<double>("--epochs") { HelpName = "N", Description = "Train for N passes over the text (with --resume: N more) [default: 1]." }
@@ -94,7 +94,7 @@ public static class TrainCommand
         readonly Option<double> sampleSeconds = new Option<double>("--sample-seconds")
         {
             HelpName = "N",
-            Description = "... and every N seconds of training, 0 for none [default: 10, none with --sample-every]. The final model's samples go into the report.",
+            Description = "Also print a sample every N seconds of training, 0 for none [default: 10; none when --sample-every is given]. The final model's samples go into the report.",
         }.Within(0, 86_400d);
         readonly Option<bool> watchStdin = new("--watch-stdin")
         {
@@ -111,7 +111,6 @@ public static class TrainCommand
                 text, output, preset, minutes, epochs, steps, quantize, resume, threads, seed, learningRate, context, name,
                 evalEvery, evalSeconds, checkpointMinutes, validationShare, progress, progressSeconds, sampleEvery, sampleSeconds, watchStdin,
             };
-            preset.AcceptOnlyFromAmong([.. Presets.Shapes.Keys]);
             command.Validators.Add(result =>
             {
                 var plans = new Option[] { minutes, epochs, steps }.Where(o => result.GetResult(o) is not null).Select(o => o.Name).ToList();
