@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using CustomGpt.LlamaCpp;
 using CustomGpt.LlamaCpp.Gguf;
 
@@ -6,45 +8,49 @@ namespace CustomGpt.Trainer;
 /// <summary>make-model: writes a llama-architecture GGUF with random weights, optionally quantized.</summary>
 public static class MakeModelCommand
 {
-    public const string Usage = """
-        make-model --out PATH [--shape tiny|tinyllama|EMBD,LAYERS,HEADS,KV_HEADS,FF,CONTEXT]
-                   [--vocab chars:FILE | synthetic:N] [--type f32|f16] [--quantize q8_0|q4_0]
-                   [--name NAME] [--seed N]
-          Defaults: --shape tiny --vocab synthetic:512 --type f32. tinyllama uses synthetic:32000 and f16.
-        """;
-
-    public static int Run(string[] args)
+    public static Command Create()
     {
-        var cmd = new CommandLine(args, "out", "shape", "vocab", "type", "quantize", "name", "seed");
-        var output = Path.GetFullPath(cmd.Required("out"));
-        var shapeName = cmd.Get("shape") ?? "tiny";
-        var shape = ParseShape(shapeName);
-        var big = shapeName == "tinyllama";
-        var vocabulary = ParseVocabulary(cmd.Get("vocab") ?? (big ? "synthetic:32000" : "synthetic:512"));
-        var type = (cmd.Get("type") ?? (big ? "f16" : "f32")) switch
+        var output = new Option<string>("--out") { Required = true, HelpName = "PATH", Description = "The model file to write." };
+        var shape = new Option<ModelShape?>("--shape")
         {
-            "f32" => GgmlType.F32,
-            "f16" => GgmlType.F16,
-            var t => throw new UsageException($"--type must be f32 or f16 (got '{t}')."),
+            HelpName = "tiny|tinyllama|EMBD,LAYERS,HEADS,KV_HEADS,FF,CONTEXT",
+            Description = "The model's dimensions: tiny (for tests), TinyLlama-1.1B's, or six numbers [default: tiny].",
+            CustomParser = ParseShape,
         };
-        Quantization? quantization = cmd.Get("quantize") switch
+        var vocabulary = new Option<Vocabulary?>("--vocab")
         {
-            null => null,
-            "q8_0" => Quantization.Q8_0,
-            "q4_0" => Quantization.Q4_0,
-            var other => throw new UsageException($"--quantize must be q8_0 or q4_0 (got '{other}')."),
+            HelpName = "chars:FILE|synthetic:N",
+            Description = "The characters of a text file, or N made-up tokens [default: synthetic:512, synthetic:32000 for tinyllama].",
+            CustomParser = ParseVocabulary,
         };
-        var name = cmd.Get("name") ?? Path.GetFileNameWithoutExtension(output);
-        var seed = (ulong)cmd.Int("seed", 1);
-        try
+        var type = new Option<string?>("--type") { HelpName = "f32|f16", Description = "The weights' type [default: f32, f16 for tinyllama]." }
+            .AcceptOnlyFromAmong("f32", "f16");
+        var quantize = OptionRules.QuantizeOption("Quantize the model after writing it.");
+        var name = new Option<string?>("--name") { HelpName = "NAME", Description = "The model's name in its metadata [default: the file name]." };
+        var seed = new Option<int>("--seed") { HelpName = "N", Description = "Seed of the random weights.", DefaultValueFactory = _ => 1 }
+            .Within(0, int.MaxValue);
+        var command = new Command("make-model", "Writes a llama-architecture GGUF with random weights (for tests and benchmarks), optionally quantized.")
         {
-            shape.Validate();
-        }
-        catch (ArgumentException e)
+            output, shape, vocabulary, type, quantize, name, seed,
+        };
+        command.SetAction(result =>
         {
-            throw new UsageException("--shape: " + e.Message);
-        }
+            var path = Path.GetFullPath(result.GetRequiredValue(output));
+            var dimensions = result.GetValue(shape) ?? ModelShape.Tiny;
+            var big = dimensions == ModelShape.TinyLlama;
+            Write(path, dimensions,
+                result.GetValue(vocabulary) ?? Vocabulary.Synthetic(big ? 32_000 : 512),
+                (result.GetValue(type) ?? (big ? "f16" : "f32")) == "f16" ? GgmlType.F16 : GgmlType.F32,
+                OptionRules.Quantization(result.GetValue(quantize)),
+                result.GetValue(name) ?? Path.GetFileNameWithoutExtension(path),
+                (ulong)result.GetValue(seed));
+            return 0;
+        });
+        return command;
+    }
 
+    static void Write(string output, ModelShape shape, Vocabulary vocabulary, GgmlType type, Quantization? quantization, string name, ulong seed)
+    {
         var unquantized = quantization is null ? output : output + ".f.gguf";
         Console.WriteLine($"Writing {name}: {shape} with {vocabulary.Count} tokens, {type}...");
         LlamaModelWriter.WriteRandom(unquantized, shape, vocabulary, name, seed, type);
@@ -55,33 +61,56 @@ public static class MakeModelCommand
             File.Delete(unquantized);
         }
         Console.WriteLine($"Wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB)");
-        return 0;
     }
 
-    static ModelShape ParseShape(string text)
+    // Custom parsers: the parser reports a bad --shape or --vocab like any other bad value (exit code 2).
+    static ModelShape? ParseShape(ArgumentResult result)
     {
+        var text = result.Tokens[0].Value;
         if (text == "tiny") return ModelShape.Tiny;
         if (text == "tinyllama") return ModelShape.TinyLlama;
         var parts = text.Split(',');
         if (parts.Length != 6 || !parts.All(p => int.TryParse(p, out var v) && v > 0))
-            throw new UsageException($"--shape must be tiny, tinyllama or six positive numbers EMBD,LAYERS,HEADS,KV_HEADS,FF,CONTEXT (got '{text}').");
+        {
+            result.AddError($"--shape must be tiny, tinyllama or six positive numbers EMBD,LAYERS,HEADS,KV_HEADS,FF,CONTEXT (got '{text}').");
+            return null;
+        }
         var n = parts.Select(int.Parse).ToArray();
-        return new ModelShape(n[0], n[1], n[2], n[3], n[4], n[5]);
+        var shape = new ModelShape(n[0], n[1], n[2], n[3], n[4], n[5]);
+        try
+        {
+            shape.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            result.AddError("--shape: " + e.Message);
+        }
+        return shape;
     }
 
-    static Vocabulary ParseVocabulary(string text)
+    static Vocabulary? ParseVocabulary(ArgumentResult result)
     {
+        var text = result.Tokens[0].Value;
         if (text.StartsWith("synthetic:", StringComparison.Ordinal) && int.TryParse(text["synthetic:".Length..], out var size))
         {
-            try { return Vocabulary.Synthetic(size); }
-            catch (ArgumentOutOfRangeException e) { throw new UsageException("--vocab: " + e.Message.Split(" (Parameter")[0]); }
+            try
+            {
+                return Vocabulary.Synthetic(size);
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                result.AddError("--vocab: " + e.Message.Split(" (Parameter")[0]);
+                return null;
+            }
         }
         if (text.StartsWith("chars:", StringComparison.Ordinal))
         {
             var file = text["chars:".Length..];
-            if (!File.Exists(file)) throw new UsageException($"--vocab: file not found: {file}");
-            return Vocabulary.FromCharacters(File.ReadAllText(file));
+            if (File.Exists(file)) return Vocabulary.FromCharacters(File.ReadAllText(file));
+            result.AddError($"--vocab: file not found: {file}");
+            return null;
         }
-        throw new UsageException($"--vocab must be chars:FILE or synthetic:N (got '{text}').");
+        result.AddError($"--vocab must be chars:FILE or synthetic:N (got '{text}').");
+        return null;
     }
 }

@@ -1,5 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
-using CustomGpt.LlamaCpp;
 using CustomGpt.Trainer.Training;
 
 namespace CustomGpt.Trainer;
@@ -7,32 +8,153 @@ namespace CustomGpt.Trainer;
 /// <summary>train: a character-level GPT from a text file, through llama.cpp's own optimizer.</summary>
 public static class TrainCommand
 {
-    public const string Usage = """
-        train --text FILE --out PATH.gguf [--preset tiny|small|medium] [--minutes N | --epochs N | --steps N]
-              [--quantize q8_0|q4_0] [--resume CHECKPOINT] [--threads N] [--seed N] [--lr RATE]
-              [--context N] [--name NAME] [--eval-every STEPS] [--eval-seconds N] [--checkpoint-minutes N]
-              [--validation-share 0.01-0.5] [--progress text|json] [--progress-seconds N]
-              [--sample-every STEPS] [--sample-seconds N] [--watch-stdin true|false]
-          Trains a character-level llama model on a UTF-8 text with llama.cpp's AdamW. Writes PATH.gguf and,
-          beside it, PATH.ckpt.gguf (checkpoint: each epoch, every 10 minutes, at the end and on Ctrl+C),
-          PATH.report.md and PATH.loss.svg. --resume continues a checkpoint's plan, or trains N more
-          with --minutes/--epochs/--steps. Defaults: --preset medium --epochs 1 --threads <cores> --seed 1 --lr 0.002.
-          --progress json also prints each event as a JSON line (for programs that run the trainer).
-          While training, a sample of 80 characters from the current weights every 10 s (--sample-seconds, 0 = none)
-          or every STEPS steps (--sample-every); the final model's samples go into the report.
-          --watch-stdin true stops as Ctrl+C does when standard input closes: a program that runs the trainer keeps
-          it open, so the trainer also stops, with its checkpoint saved, when that program dies (even killed).
-          Presets (context can be raised with --context, a multiple of 256):
-            tiny 64 wide x 2 layers, context 256 | small 192 x 4, 256 | medium 256 x 6, 512
+    const string Description = """
+        Trains a character-level llama model on a UTF-8 text with llama.cpp's AdamW. Writes PATH.gguf and, beside it,
+        PATH.ckpt.gguf (checkpoint: each epoch, every --checkpoint-minutes, at the end and on Ctrl+C or SIGTERM),
+        PATH.report.md and PATH.loss.svg. Exit codes: 0 done, 1 bad data or files, 2 bad command line, 130 stopped
+        early (Ctrl+C, SIGTERM, --watch-stdin) with its checkpoint saved.
         """;
 
-    static readonly string[] Flags =
-        ["text", "out", "preset", "minutes", "epochs", "steps", "quantize", "resume", "threads", "seed", "lr", "context", "name", "eval-every", "checkpoint-minutes",
-         "eval-seconds", "validation-share", "progress", "progress-seconds", "sample-every", "sample-seconds", "watch-stdin"];
-
-    public static int Run(string[] args, TextWriter? output = null, CancellationToken cancel = default)
+    /// <summary>The train command; its action trains, writing to <paramref name="output"/> (default: standard
+    /// output) and stopping early when <paramref name="cancel"/> fires.</summary>
+    public static Command Create(TextWriter? output = null, CancellationToken cancel = default)
     {
-        var options = Parse(args);
+        var flags = new Flags();
+        var command = flags.Command();
+        command.SetAction(result => Run(flags.Read(result), output, cancel));
+        return command;
+    }
+
+    /// <summary>Reads a train command line (without the word "train") into options, as the command would;
+    /// bad input throws <see cref="ArgumentException"/> with the parser's messages.</summary>
+    public static TrainOptions Parse(string[] args)
+    {
+        var flags = new Flags();
+        var result = flags.Command().Parse(args, TrainerCli.Parsing);
+        if (result.Errors.Count > 0) throw new ArgumentException(string.Join(Environment.NewLine, result.Errors.Select(OptionRules.Describe)));
+        return flags.Read(result);
+    }
+
+    /// <summary>The options of train, made once per command (an option belongs to one command).</summary>
+    sealed class Flags
+    {
+        readonly Option<string> text = new("--text") { Required = true, HelpName = "FILE", Description = "The UTF-8 text to train on." };
+        readonly Option<string> output = new("--out")
+        {
+            Required = true,
+            HelpName = "PATH.gguf",
+            Description = "The model to write; the checkpoint, report and loss chart go beside it.",
+        };
+        readonly Option<string?> preset = new Option<string?>("--preset")
+        {
+            HelpName = string.Join('|', Presets.Shapes.Keys),
+            Description = "The model's size [default: medium]: tiny 64 wide x 2 layers, context 256 | small 192 x 4, 256 | medium 256 x 6, 512.",
+        }.AcceptOnlyFromAmong([.. Presets.Shapes.Keys]);
+        readonly Option<double> minutes = new Option<double>("--minutes") { HelpName = "N", Description = "Train for N minutes (with --resume: N more)." }
+            .Within(0.01, 100_000d);
+        readonly Option<double> epochs = new Option<double>("--epochs") { HelpName = "N", Description = "Train for N passes over the text (with --resume: N more) [default: 1]." }
+            .Within(0.01, 100_000d);
+        readonly Option<int> steps = new Option<int>("--steps") { HelpName = "N", Description = "Train for N optimizer steps (with --resume: N more)." }
+            .Within(1, 100_000_000);
+        readonly Option<string?> quantize = OptionRules.QuantizeOption("Also quantize the final model.");
+        readonly Option<string?> resume = new("--resume")
+        {
+            HelpName = "CHECKPOINT",
+            Description = "Continue a checkpoint's plan, or train N more with --minutes, --epochs or --steps.",
+        };
+        readonly Option<int> threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads.", DefaultValueFactory = _ => Environment.ProcessorCount }
+            .Within(1, 256);
+        readonly Option<int> seed = new Option<int>("--seed") { HelpName = "N", Description = "Seed of the initial weights and the batch order [default: 1]." }
+            .Within(0, int.MaxValue);
+        readonly Option<double> learningRate = new Option<double>("--lr") { HelpName = "RATE", Description = "AdamW's learning rate [default: 0.002]." }
+            .Within(1e-6, 0.1);
+        readonly Option<int> context = new Option<int>("--context") { HelpName = "N", Description = "Context length, a multiple of 256 [default: the preset's]." }
+            .Within(256, 8192)
+            .Check(c => c % 256 != 0 ? $"--context must be a multiple of 256 (llama.cpp rounds contexts up to one); got {c}." : null);
+        readonly Option<string?> name = new Option<string?>("--name") { HelpName = "NAME", Description = "The model's name in its metadata [default: the file name]." }
+            .Check(n => n is { Length: 0 or > 200 } ? "--name must have 1 to 200 characters." : null);
+        readonly Option<int> evalEvery = new Option<int>("--eval-every") { HelpName = "STEPS", Description = "Validate every STEPS steps [default: about 10 times a run and at each epoch end]." }
+            .Within(1, int.MaxValue);
+        readonly Option<double> evalSeconds = new Option<double>("--eval-seconds") { HelpName = "N", Description = "Also validate at least every N seconds of training." }
+            .Within(0.1, 1_000_000d);
+        readonly Option<double> checkpointMinutes = new Option<double>("--checkpoint-minutes") { HelpName = "N", Description = "Save a checkpoint every N minutes.", DefaultValueFactory = _ => 10 }
+            .Within(0.1, 100_000d);
+        readonly Option<double> validationShare = new Option<double>("--validation-share") { HelpName = "0.01-0.5", Description = "The share of the text held out for validation." }
+            .Within(0.01, 0.5);
+        readonly Option<string> progress = new Option<string>("--progress")
+        {
+            HelpName = "text|json",
+            Description = "json also prints each event as a JSON line (for programs that run the trainer).",
+            DefaultValueFactory = _ => "text",
+        }.AcceptOnlyFromAmong("text", "json");
+        readonly Option<double> progressSeconds = new Option<double>("--progress-seconds") { HelpName = "N", Description = "Report progress every N seconds.", DefaultValueFactory = _ => 10 }
+            .Within(0.1, 3600d);
+        readonly Option<int> sampleEvery = new Option<int>("--sample-every") { HelpName = "STEPS", Description = "Print a sample of 80 characters from the current weights every STEPS steps." }
+            .Within(1, int.MaxValue);
+        readonly Option<double> sampleSeconds = new Option<double>("--sample-seconds")
+        {
+            HelpName = "N",
+            Description = "Also print a sample every N seconds of training, 0 for none [default: 10; none when --sample-every is given]. The final model's samples go into the report.",
+        }.Within(0, 86_400d);
+        readonly Option<bool> watchStdin = new("--watch-stdin")
+        {
+            // A value is required ("--watch-stdin true"), as programs that run the trainer pass it.
+            Arity = ArgumentArity.ExactlyOne,
+            HelpName = "true|false",
+            Description = "true stops as Ctrl+C does when standard input closes: a program that runs the trainer keeps it open, so the trainer also stops, with its checkpoint saved, when that program dies (even killed).",
+        };
+
+        public Command Command()
+        {
+            var command = new Command("train", Description)
+            {
+                text, output, preset, minutes, epochs, steps, quantize, resume, threads, seed, learningRate, context, name,
+                evalEvery, evalSeconds, checkpointMinutes, validationShare, progress, progressSeconds, sampleEvery, sampleSeconds, watchStdin,
+            };
+            command.Validators.Add(result =>
+            {
+                var plans = new Option[] { minutes, epochs, steps }.Where(o => result.GetResult(o) is not null).Select(o => o.Name).ToList();
+                if (plans.Count > 1) result.AddError($"Give only one of --minutes, --epochs and --steps (got {string.Join(" and ", plans)}).");
+            });
+            return command;
+        }
+
+        public TrainOptions Read(ParseResult result)
+        {
+            (PlanKind? kind, double? amount) = (null, null);
+            if (result.GetGivenValue(minutes) is { } m) (kind, amount) = (PlanKind.Minutes, m);
+            else if (result.GetGivenValue(epochs) is { } e) (kind, amount) = (PlanKind.Epochs, e);
+            else if (result.GetGivenValue(steps) is { } s) (kind, amount) = (PlanKind.Steps, s);
+            return new TrainOptions
+            {
+                TextPath = result.GetRequiredValue(text),
+                OutputPath = result.GetRequiredValue(output),
+                Preset = result.GetValue(preset),
+                Context = result.GetGivenValue(context),
+                PlanKind = kind,
+                PlanAmount = amount,
+                Quantize = OptionRules.Quantization(result.GetValue(quantize)),
+                ResumePath = result.GetValue(resume),
+                Threads = result.GetValue(threads),
+                Seed = result.GetGivenValue(seed),
+                LearningRate = result.GetGivenValue(learningRate),
+                Name = result.GetValue(name),
+                EvalEverySteps = result.GetGivenValue(evalEvery),
+                CheckpointMinutes = result.GetValue(checkpointMinutes),
+                EvalEverySeconds = result.GetGivenValue(evalSeconds),
+                ValidationShare = result.GetGivenValue(validationShare),
+                ProgressSeconds = result.GetValue(progressSeconds),
+                SampleEverySteps = result.GetGivenValue(sampleEvery),
+                SampleSeconds = result.GetGivenValue(sampleSeconds),
+                JsonProgress = result.GetValue(progress) == "json",
+                WatchStdin = result.GetValue(watchStdin),
+                CommandLine = "train " + string.Join(' ', result.Tokens.Where(t => t.Type is TokenType.Option or TokenType.Argument).Select(t => Quote(t.Value))),
+            };
+        }
+    }
+
+    static int Run(TrainOptions options, TextWriter? output, CancellationToken cancel)
+    {
         var log = output ?? Console.Out;
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         // Ctrl+C or SIGTERM: finish the current step, then save a checkpoint and the model.
@@ -82,71 +204,6 @@ public static class TrainCommand
             // the run had ended already
         }
     }) { IsBackground = true, Name = "watch-stdin" }.Start();
-
-    public static TrainOptions Parse(string[] args)
-    {
-        var cmd = new CommandLine(args, Flags);
-        var plans = new[] { ("minutes", PlanKind.Minutes), ("epochs", PlanKind.Epochs), ("steps", PlanKind.Steps) }
-            .Where(p => cmd.Get(p.Item1) is not null).ToList();
-        if (plans.Count > 1) throw new UsageException($"Give only one of --minutes, --epochs and --steps (got {string.Join(" and ", plans.Select(p => "--" + p.Item1))}).");
-        PlanKind? kind = plans.Count == 1 ? plans[0].Item2 : null;
-        double? amount = kind switch
-        {
-            PlanKind.Minutes => cmd.Double("minutes", 0, 0.01, 100_000),
-            PlanKind.Epochs => cmd.Double("epochs", 0, 0.01, 100_000),
-            PlanKind.Steps => cmd.Int("steps", 0, 1, 100_000_000),
-            _ => null,
-        };
-        var preset = cmd.Get("preset");
-        if (preset is not null && !Presets.Shapes.ContainsKey(preset))
-            throw new UsageException($"--preset must be one of {string.Join(", ", Presets.Shapes.Keys)} (got '{preset}').");
-        int? context = cmd.Get("context") is null ? null : cmd.Int("context", 0, 256, 8192);
-        if (context is int c && c % 256 != 0) throw new UsageException($"--context must be a multiple of 256 (llama.cpp rounds contexts up to one); got {c}.");
-        Quantization? quantize = cmd.Get("quantize")?.ToLowerInvariant() switch
-        {
-            null => null,
-            "q8_0" => Quantization.Q8_0,
-            "q4_0" => Quantization.Q4_0,
-            var other => throw new UsageException($"--quantize must be q8_0 or q4_0 (got '{other}')."),
-        };
-        var name = cmd.Get("name");
-        if (name is { Length: 0 or > 200 }) throw new UsageException("--name must have 1 to 200 characters.");
-        return new TrainOptions
-        {
-            TextPath = cmd.Required("text"),
-            OutputPath = cmd.Required("out"),
-            Preset = preset,
-            Context = context,
-            PlanKind = kind,
-            PlanAmount = amount,
-            Quantize = quantize,
-            ResumePath = cmd.Get("resume"),
-            Threads = cmd.Int("threads", Environment.ProcessorCount, 1, 256),
-            Seed = cmd.Get("seed") is null ? null : cmd.Int("seed", 1, 0, int.MaxValue),
-            LearningRate = cmd.Get("lr") is null ? null : cmd.Double("lr", 0, 1e-6, 0.1),
-            Name = name,
-            EvalEverySteps = cmd.Get("eval-every") is null ? null : cmd.Int("eval-every", 1, 1, int.MaxValue),
-            CheckpointMinutes = cmd.Double("checkpoint-minutes", 10, 0.1, 100_000),
-            EvalEverySeconds = cmd.Get("eval-seconds") is null ? null : cmd.Double("eval-seconds", 0, 0.1, 1_000_000),
-            ValidationShare = cmd.Get("validation-share") is null ? null : cmd.Double("validation-share", 0, 0.01, 0.5),
-            ProgressSeconds = cmd.Double("progress-seconds", 10, 0.1, 3600),
-            SampleEverySteps = cmd.Get("sample-every") is null ? null : cmd.Int("sample-every", 1, 1, int.MaxValue),
-            SampleSeconds = cmd.Get("sample-seconds") is null ? null : cmd.Double("sample-seconds", 0, 0, 86_400),
-            JsonProgress = cmd.Get("progress") switch
-            {
-                null or "text" => false,
-                "json" => true,
-                var other => throw new UsageException($"--progress must be text or json (got '{other}')."),
-            },
-            WatchStdin = cmd.Get("watch-stdin") switch
-            {
-                null or "false" => false,
-                "true" => true,
-                var other => throw new UsageException($"--watch-stdin must be true or false (got '{other}')."),
-            },
-            CommandLine = "train " + string.Join(' ', args.Select(Quote)),
-        };
-    }
 
     static string Quote(string a) => a.Length > 0 && a.All(ch => char.IsLetterOrDigit(ch) || "-_./:=,+".Contains(ch)) ? a : $"'{a.Replace("'", "'\\''", StringComparison.Ordinal)}'";
 }

@@ -31,7 +31,10 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public void Missing_text_option() => AssertFails(2, "--text is required.", "--out", Out);
+    public void Missing_text_option() => AssertFails(2, "Option '--text' is required.", "--out", Out);
+
+    [Fact]
+    public void Option_without_its_value() => AssertFails(2, "Required argument missing for option: '--out'.", "--text", goodText, "--out");
 
     [Fact]
     public void Missing_text_file() => AssertFails(1, "error: --text: file not found: ", "--text", Path.Combine(dir, "nope.txt"), "--out", Out);
@@ -88,9 +91,10 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void Unknown_preset_and_option()
     {
-        AssertFails(2, "--preset must be one of tiny, small, medium (got 'huge')", "--text", goodText, "--out", Out, "--preset", "huge");
-        AssertFails(2, "Unknown option '--epoch'", "--text", goodText, "--out", Out, "--epoch", "1");
-        AssertFails(2, "--quantize must be q8_0 or q4_0 (got 'q5_k')", "--text", goodText, "--out", Out, "--quantize", "q5_k");
+        AssertFails(2, "--preset: Argument 'huge' not recognized. Must be one of:", "--text", goodText, "--out", Out, "--preset", "huge");
+        AssertFails(2, "Unrecognized command or argument '--epoch'.", "--text", goodText, "--out", Out, "--epoch", "1");
+        AssertFails(2, "--quantize: Argument 'q5_k' not recognized. Must be one of:", "--text", goodText, "--out", Out, "--quantize", "q5_k");
+        AssertFails(2, "--progress: Argument 'xml' not recognized. Must be one of:", "--text", goodText, "--out", Out, "--progress", "xml");
     }
 
     [Fact]
@@ -99,7 +103,62 @@ public sealed class BadInputTests : IDisposable
         AssertFails(2, "--sample-every must be a whole number from 1 to 2147483647 (got '0')", "--text", goodText, "--out", Out, "--sample-every", "0");
         AssertFails(2, "--sample-seconds must be a number from 0 to 86400 (got '-1')", "--text", goodText, "--out", Out, "--sample-seconds", "-1");
         AssertFails(2, "--sample-seconds must be a number from 0 to 86400 (got 'NaN')", "--text", goodText, "--out", Out, "--sample-seconds", "NaN");
-        AssertFails(2, "--watch-stdin must be true or false (got 'yes')", "--text", goodText, "--out", Out, "--watch-stdin", "yes");
+        AssertFails(2, "Required argument missing for option: '--watch-stdin'.", "--text", goodText, "--out", Out, "--watch-stdin", "yes");
+    }
+
+    [Fact]
+    public void Values_out_of_range()
+    {
+        AssertFails(2, "--context must be a whole number from 256 to 8192 (got '9000').", "--text", goodText, "--out", Out, "--context", "9000");
+        AssertFails(2, "--lr must be a number from 1E-06 to 0.1 (got '1').", "--text", goodText, "--out", Out, "--lr", "1");
+        AssertFails(2, "--threads must be a whole number from 1 to 256 (got '0').", "--text", goodText, "--out", Out, "--threads", "0");
+        AssertFails(2, "--minutes must be a number from 0.01 to 100000 (got '0').", "--text", goodText, "--out", Out, "--minutes", "0");
+    }
+
+    [Fact]
+    public void Values_that_are_not_numbers()
+    {
+        AssertFails(2, "Cannot parse argument 'abc' for option '--seed'", "--text", goodText, "--out", Out, "--seed", "abc");
+        AssertFails(2, "Cannot parse argument '1.5' for option '--steps'", "--text", goodText, "--out", Out, "--steps", "1.5");
+    }
+
+    [Fact]
+    public void Help_lists_every_option_and_exits_0()
+    {
+        var (code, output) = TrainerRunner.RunProcess("train", "--help");
+        Assert.True(code == 0, $"exit code {code}:\n{output}");
+        foreach (var option in new[] { "--text", "--out", "--preset", "--minutes", "--epochs", "--steps", "--resume", "--progress", "--watch-stdin", "--sample-seconds" })
+            Assert.Contains(option, output, StringComparison.Ordinal);
+        Assert.Contains("The UTF-8 text to train on.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_command()
+    {
+        var (code, output) = TrainerRunner.RunProcess();
+        Assert.True(code == 2, $"exit code {code}:\n{output}");
+        Assert.Contains("Required command was not provided.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Make_model_bad_input()
+    {
+        var model = Path.Combine(dir, "random.gguf");
+        foreach (var (message, args) in new (string, string[])[]
+        {
+            ("Option '--out' is required.", []),
+            ("--shape must be tiny, tinyllama or six positive numbers", ["--out", model, "--shape", "1,2"]),
+            ("--shape: embedding length 10 must be divisible by heads 3.", ["--out", model, "--shape", "10,1,3,1,8,8"]),
+            ("--type: Argument 'f8' not recognized.", ["--out", model, "--type", "f8"]),
+            ("--vocab: file not found: ", ["--out", model, "--vocab", "chars:" + Path.Combine(dir, "nope.txt")]),
+            ("--seed must be a whole number from 0 to 2147483647 (got '-1').", ["--out", model, "--seed", "-1"]),
+        })
+        {
+            var (code, output) = TrainerRunner.RunProcess(["make-model", .. args]);
+            Assert.True(code == 2, $"exit code {code}, expected 2:\n{output}");
+            Assert.Contains(message, output, StringComparison.Ordinal);
+        }
+        Assert.False(File.Exists(model), "no model is written for bad input");
     }
 
     [Fact]
