@@ -84,12 +84,12 @@ public sealed partial class GenerationScheduler
     }
 
     /// <summary>
-    /// Prompts are decoded in chunks that end at multiples of this position, with or without a cached beginning.
-    /// llama.cpp's kernels sum in another order for bigger batches, so a prompt decoded in one batch and the same
-    /// prompt decoded as a cached beginning plus a tail could get cells that differ in the last bits, and at some
-    /// seeds another reply. In chunks this small both paths compute the same: 0 of 40 differed, against 3 to 6.
+    /// A prompt's share of a step while other lanes stream. A step ends before any lane gets its next token, so beside
+    /// streaming lanes a prompt advances by at most this many tokens (under a second on 2 cores) and a long prompt never
+    /// holds their streams back for long. With no lane streaming, a prompt takes all the room the batch has, as in
+    /// llama-server: each step is one pass over the weights, so fewer, fuller steps decode a long prompt faster.
     /// </summary>
-    internal const int PromptChunk = 32;
+    internal const int PromptChunkBesideStreams = 128;
 
     /// <summary>One decode over all active lanes. False when there was nothing to do.</summary>
     bool Step()
@@ -97,8 +97,10 @@ public sealed partial class GenerationScheduler
         batch.Clear();
         // Every generating lane's next token has its place (the constructor made sure they fit): it keeps each
         // stream moving. Prompts share the rest, a chunk per lane; a long prompt continues in the next step.
-        var room = context.BatchSize;
-        foreach (var job in lanes) if (job is { PromptDone: true }) room--;
+        var streaming = 0;
+        foreach (var job in lanes) if (job is { PromptDone: true }) streaming++;
+        var room = context.BatchSize - streaming;
+        var chunk = streaming > 0 ? PromptChunkBesideStreams : room;
         // In lane order, generating tokens and prompt chunks side by side: llama.cpp splits a decode over lanes of
         // their own into sub-batches of consecutive lanes with as many tokens each, one pass over the weights per
         // sub-batch, so lane order keeps a waiting prompt from cutting the generating lanes into two passes.
@@ -108,7 +110,7 @@ public sealed partial class GenerationScheduler
             if (lanes[lane] is not { } job) continue;
             if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
             if (job.PromptDone) AddNextToken(lane, job);
-            else if (room > 0 && memories[lane].LastUsed <= lastPromptTurn) room -= AddPromptChunk(lane, job, room);
+            else if (room > 0 && memories[lane].LastUsed <= lastPromptTurn) room -= AddPromptChunk(lane, job, Math.Min(room, chunk));
         }
         if (batch.Count == 0) return lanes.Any(j => j is not null);
 
@@ -178,11 +180,11 @@ public sealed partial class GenerationScheduler
         job.LogitsIndex = batch.Add(job.LastToken, job.Position++, lane, wantLogits: true);
     }
 
-    /// <summary>The prompt's next chunk, up to the next multiple of <see cref="PromptChunk"/>; how many tokens it took.</summary>
-    int AddPromptChunk(int lane, GenerationJob job, int room)
+    /// <summary>The prompt's next chunk of at most <paramref name="limit"/> tokens; how many tokens it took.</summary>
+    int AddPromptChunk(int lane, GenerationJob job, int limit)
     {
         var prompt = job.Plan.PromptTokens;
-        var take = Math.Min(room, Math.Min(prompt.Length - job.PromptCursor, PromptChunk - job.PromptCursor % PromptChunk));
+        var take = Math.Min(limit, prompt.Length - job.PromptCursor);
         for (var i = 0; i < take; i++)
         {
             var last = job.PromptCursor + 1 == prompt.Length;
