@@ -36,16 +36,16 @@ static class BenchCli
     /// <summary>The modes and options, made once per command (an option belongs to one command).</summary>
     sealed class Flags
     {
-        readonly Option<bool> gateway = Mode("--gateway", "What keys and limits add per request (docs/gateway.md). Uses --requests.");
-        readonly Option<bool> proxy = Mode("--proxy", "What forwarding to an upstream adds per request (docs/upstreams.md). Uses --requests.");
-        readonly Option<bool> soak = Mode("--soak", "Mixed traffic against a real ModelApi, memory drift. Uses --minutes, --clients, --seed.");
-        readonly Option<bool> fuzz = Mode("--fuzz", "Bad bodies on every route. Uses --bodies, --seed.");
+        readonly Option<bool> gateway = Mode("--gateway", "what keys and limits add per request (docs/gateway.md). Uses --requests.");
+        readonly Option<bool> proxy = Mode("--proxy", "what forwarding to an upstream adds per request (docs/upstreams.md). Uses --requests.");
+        readonly Option<bool> soak = Mode("--soak", "mixed traffic against a real ModelApi, memory drift. Uses --minutes, --clients, --seed.");
+        readonly Option<bool> fuzz = Mode("--fuzz", "bad bodies on every route. Uses --bodies, --seed.");
         readonly Option<bool> chat = Mode("--chat", "6-turn chat TTFT, prompt cache on and off. Uses --threads, --rounds.");
-        readonly Option<bool> longText = Mode("--long", "Real words past the context, on the default model. Uses --threads, --seeds.");
-        readonly Option<bool> memory = Mode("--memory", "Peak RSS per loading / KV cache setting. Uses --threads, --parallel, --tokens, --rounds.");
-        readonly Option<bool> telemetry = Mode("--telemetry", "Served/direct with telemetry off and on, one run. Uses --threads, --parallel, --tokens, --rounds, --on-first.");
-        readonly Option<bool> twoLoops = Mode("--two-loops", "Two direct loops: the noise floor, thread polling. Uses --threads, --parallel, --tokens, --rounds, --poll-a, --poll-b.");
-        readonly Option<bool> llamaSharp = Mode("--llamasharp", "The binding and LLamaSharp, each in its own process (docs/llamasharp.md). Uses --threads, --tokens, --rounds, --busy.");
+        readonly Option<bool> longText = Mode("--long", "real words past the context, on the default model. Uses --threads, --seeds.");
+        readonly Option<bool> memory = Mode("--memory", "peak RSS per loading / KV cache setting. Uses --threads, --parallel, --tokens, --rounds.");
+        readonly Option<bool> telemetry = Mode("--telemetry", "served/direct with telemetry off and on, one run. Uses --threads, --parallel, --tokens, --rounds, --on-first.");
+        readonly Option<bool> twoLoops = Mode("--two-loops", "two direct loops: the noise floor, thread polling. Uses --threads, --parallel, --tokens, --rounds, --poll-a, --poll-b.");
+        readonly Option<bool> llamaSharp = Mode("--llamasharp", "the binding and LLamaSharp, each in its own process (docs/llamasharp.md). Uses --threads, --tokens, --rounds, --busy.");
         readonly Option<string?> vsLlamaServer = new Option<string?>("--vs-llama-server")
         {
             HelpName = "PATH",
@@ -56,8 +56,7 @@ static class BenchCli
         // The binding's side of --llamasharp: the bench started again as a process of its own.
         readonly Option<bool> worker = new(BindingWorker.Flag) { Hidden = true };
 
-        readonly Option<int> threads = new Option<int>("--threads") { HelpName = "N", Description = "CPU threads, this machine's cores by default.", DefaultValueFactory = _ => Environment.ProcessorCount }
-            .Within(1, 256);
+        readonly Option<int?> threads = Number("--threads", "CPU threads [default: this machine's cores].", 1, 256);
         readonly Option<int?> tokens = Number("--tokens", "Tokens per request [default: 64; --llamasharp and --vs-llama-server 128].", 1, 100_000);
         readonly Option<int?> parallel = Number("--parallel", "ModelApi's lanes (PARALLEL) and the direct loop's sequences [default: 4].", 1, 256);
         readonly Option<int?> rounds = Number("--rounds", "Rounds [default: 7; --chat 3, --llamasharp 8, --vs-llama-server 5].", 1, 10_000);
@@ -107,17 +106,19 @@ static class BenchCli
 
         async Task RunAsync(ParseResult r)
         {
-            var threadCount = r.GetValue(threads);
+            var threadCount = r.GetValue(threads) ?? Environment.ProcessorCount;
             int Get(Option<int?> option, int fallback) => r.GetValue(option) ?? fallback;
+            // Not given: the parser's value is an empty list.
+            var clientCounts = r.GetValue(clients) is { Length: > 0 } given ? given : null;
             if (r.GetValue(gateway)) await GatewayOverhead.RunAsync(Get(requests, 2000));
             else if (r.GetValue(proxy)) await ProxyOverhead.RunAsync(Get(requests, 2000));
             else if (r.GetValue(soak) || r.GetValue(fuzz))
-                await SoakAndFuzz.RunAsync(r.GetValue(soak), Get(minutes, 10), r.GetValue(clients)?[0] ?? 8, Get(bodies, 1000), Get(seed, 1));
+                await SoakAndFuzz.RunAsync(r.GetValue(soak), Get(minutes, 10), clientCounts?[0] ?? 8, Get(bodies, 1000), Get(seed, 1));
             else if (r.GetValue(worker)) BindingWorker.Run(r.GetRequiredValue(model)!, threadCount);
             else if (r.GetValue(llamaSharp)) LlamaSharpSideBySide.Run(BenchModel.Ensure(), threadCount, Get(tokens, 128), Get(rounds, 8), Get(busy, 0));
             else if (r.GetValue(vsLlamaServer) is { } llamaServer)
                 await VsLlamaServer.RunAsync(new VsLlamaServer.Options(llamaServer, BenchModel.Ensure(), threadCount, Get(tokens, 128), Get(rounds, 5),
-                    r.GetValue(clients) ?? [1, 4, 8, 16], Get(lanes, 8), !r.GetValue(noLongPrompt), Env(r),
+                    clientCounts ?? [1, 4, 8, 16], Get(lanes, 8), !r.GetValue(noLongPrompt), Env(r),
                     [.. CommandLineParser.SplitCommandLine(r.GetValue(llamaArgs) ?? "")]));
             else if (r.GetValue(chat)) await ChatTurns.RunAsync(BenchModel.Ensure(), threadCount, Get(rounds, 3));
             else if (r.GetValue(longText)) await LongText.RunAsync(Tests.Shared.Repository.DefaultModel, threadCount, Get(seeds, 10));
@@ -136,18 +137,18 @@ static class BenchCli
     static Option<bool> Mode(string name, string description) => new(name) { Description = "Mode: " + description };
 
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; null when not given (each mode has its default).</summary>
-    static Option<int?> Number(string name, string description, int min, int max) =>
-        new Option<int?>(name) { HelpName = "N", Description = description }.Within(min, max);
-
-    static Option<T> Within<T>(this Option<T> option, int min, int max)
+    static Option<int?> Number(string name, string description, int min, int max) => new(name)
     {
-        option.Validators.Add(result =>
+        HelpName = "N",
+        Description = description,
+        CustomParser = result =>
         {
-            if (result.Tokens is [var token] && int.TryParse(token.Value, CultureInfo.InvariantCulture, out var value) && (value < min || value > max))
-                result.AddError($"{result.Option.Name} must be a whole number from {min} to {max} (got {value}).");
-        });
-        return option;
-    }
+            var given = result.Tokens[0].Value;
+            if (int.TryParse(given, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
+            result.AddError($"{name} must be a whole number from {min} to {max} (got '{given}').");
+            return null;
+        },
+    };
 
     /// <summary>Adds a check of a given value; <paramref name="problem"/> returns the message, or null.</summary>
     static Option<T> Check<T>(this Option<T> option, Func<T, string?> problem)
