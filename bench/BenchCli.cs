@@ -106,8 +106,8 @@ static class BenchCli
 
         async Task RunAsync(ParseResult r)
         {
-            var threadCount = r.GetValue(threads) ?? Environment.ProcessorCount;
             int Get(Option<int?> option, int fallback) => r.GetValue(option) ?? fallback;
+            var threadCount = Get(threads, Environment.ProcessorCount);
             // Not given: the parser's value is an empty list.
             var clientCounts = r.GetValue(clients) is { Length: > 0 } given ? given : null;
             if (r.GetValue(gateway)) await GatewayOverhead.RunAsync(Get(requests, 2000));
