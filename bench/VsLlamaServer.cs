@@ -29,7 +29,13 @@ static class VsLlamaServer
          "music table green yellow old young long short open quiet bright dark road field forest paper market train " +
          "bird horse silver golden north south ship harbor bridge tower clock candle song dance king queen child").Split(' ');
 
-    sealed record Options(string LlamaServer, string ModelPath, int Threads, int Tokens, int Rounds, int[] Clients, int MaxLanes,
+    /// <param name="LlamaServer">The llama-server executable.</param>
+    /// <param name="Clients">One comparison per count of clients at once.</param>
+    /// <param name="MaxLanes">Lanes (slots) for as many clients, up to this many.</param>
+    /// <param name="LongPrompt">Also one 1,000-token prompt: prompt speed.</param>
+    /// <param name="Env">Extra ModelApi settings.</param>
+    /// <param name="LlamaArgs">Extra llama-server arguments.</param>
+    public sealed record Options(string LlamaServer, string ModelPath, int Threads, int Tokens, int Rounds, int[] Clients, int MaxLanes,
         bool LongPrompt, (string Key, string Value)[] Env, string[] LlamaArgs);
 
     /// <summary>One streamed completion as a client sees it.</summary>
@@ -40,20 +46,9 @@ static class VsLlamaServer
 
     sealed record Engine(string Name, HttpClient Http, Func<long> PeakResident, Func<TimeSpan> CpuTime);
 
-    public static async Task RunAsync(string[] args, string modelPath, int threads)
+    public static async Task RunAsync(Options options)
     {
-        var at = Array.IndexOf(args, "--vs-llama-server");
-        var path = at + 1 < args.Length && !args[at + 1].StartsWith("--", StringComparison.Ordinal) ? args[at + 1] : "";
-        if (!File.Exists(path)) throw new FileNotFoundException($"--vs-llama-server needs the path of a llama-server executable (bench/build-llama-server.sh builds one); got '{path}'.");
-        string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-        int Int(string name, int fallback) => int.TryParse(Value(name), CultureInfo.InvariantCulture, out var v) ? v : fallback;
-        var clients = (Value("--clients") ?? "1,4,8,16").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
-        var env = args.Select((a, i) => (a, i)).Where(p => p.a == "--env" && p.i + 1 < args.Length)
-            .Select(p => args[p.i + 1].Split('=', 2)).Select(kv => (kv[0], kv.Length > 1 ? kv[1] : "")).ToArray();
-        var llamaArgs = (Value("--llama-args") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var options = new Options(path, modelPath, threads, Int("--tokens", 128), Int("--rounds", 5), clients, Int("--lanes", 8),
-            !args.Contains("--no-long-prompt"), env, llamaArgs);
-
+        var (modelPath, threads, clients, env, llamaArgs) = (options.ModelPath, options.Threads, options.Clients, options.Env, options.LlamaArgs);
         Console.WriteLine($"model: {Path.GetFileName(modelPath)} ({new FileInfo(modelPath).Length / 1048576.0:F0} MiB), {threads} threads, {Environment.ProcessorCount} cores, " +
             $"{options.Tokens} tokens per request, temperature 0, streamed /v1/completions, {PositionsPerLane} positions per lane, {options.Rounds} rounds alternated");
         Console.WriteLine($"ModelApi environment: {(env.Length == 0 ? "defaults" : string.Join(" ", env.Select(e => e.Item1 + "=" + e.Item2)))}; llama-server arguments: {(llamaArgs.Length == 0 ? "defaults" : string.Join(" ", llamaArgs))}");
