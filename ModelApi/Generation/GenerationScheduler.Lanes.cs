@@ -67,7 +67,8 @@ public sealed partial class GenerationScheduler
     {
         var memory = memories[lane];
         var prompt = job.Plan.PromptTokens;
-        var reused = promptCache ? Math.Min(memory.CommonPrefix(prompt), prompt.Length - 1) : 0;
+        // At least the last token is decoded again, for its logits; with flash attention the last two (no one-row tail).
+        var reused = promptCache ? Math.Min(memory.CommonPrefix(prompt), prompt.Length - (flashAttention && prompt.Length > 2 ? 2 : 1)) : 0;
         if (reused > 0 && context.RemoveFrom(lane, reused))
         {
             memory.KeepFirst(reused);
@@ -91,6 +92,13 @@ public sealed partial class GenerationScheduler
     /// </summary>
     internal const int PromptChunkBesideStreams = 128;
 
+    /// <summary>
+    /// With flash attention, the most rows a prompt chunk has. llama.cpp's CPU kernel takes another path, which rounds
+    /// otherwise, for a sequence with 64 or more rows in a batch (its query tile) and for a single row against 512 or more
+    /// cells: so that a cached beginning plus a tail gives the cells the whole prompt gives, every chunk has 2 to 63 rows.
+    /// </summary>
+    internal const int FlashAttentionChunk = 63;
+
     /// <summary>One decode over all active lanes. False when there was nothing to do.</summary>
     bool Step()
     {
@@ -100,7 +108,7 @@ public sealed partial class GenerationScheduler
         var streaming = 0;
         foreach (var job in lanes) if (job is { PromptDone: true }) streaming++;
         var room = context.BatchSize - streaming;
-        var chunk = streaming > 0 ? PromptChunkBesideStreams : room;
+        var chunk = flashAttention ? FlashAttentionChunk : streaming > 0 ? PromptChunkBesideStreams : room;
         // In lane order, generating tokens and prompt chunks side by side: llama.cpp splits a decode over lanes of
         // their own into sub-batches of consecutive lanes with as many tokens each, one pass over the weights per
         // sub-batch, so lane order keeps a waiting prompt from cutting the generating lanes into two passes.
@@ -184,7 +192,9 @@ public sealed partial class GenerationScheduler
     int AddPromptChunk(int lane, GenerationJob job, int limit)
     {
         var prompt = job.Plan.PromptTokens;
-        var take = Math.Min(limit, prompt.Length - job.PromptCursor);
+        var left = prompt.Length - job.PromptCursor;
+        var take = Math.Min(limit, left);
+        if (flashAttention && left - take == 1 && take > 2) take--; // no last chunk of one row (see FlashAttentionChunk)
         for (var i = 0; i < take; i++)
         {
             var last = job.PromptCursor + 1 == prompt.Length;

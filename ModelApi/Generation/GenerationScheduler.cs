@@ -19,6 +19,7 @@ public sealed partial class GenerationScheduler : IDisposable
     readonly LaneMemory[] memories;
     readonly long[] promptOrder; // the scheduler thread's scratch: admission numbers of the lanes with prompts left
     readonly bool promptCache;
+    readonly bool flashAttention;
     readonly JobQueue queue = new();
     readonly CancellationTokenSource stopping = new();
     readonly Thread thread;
@@ -35,6 +36,7 @@ public sealed partial class GenerationScheduler : IDisposable
     public GenerationScheduler(LlamaModel model, ContextOptions options, int maxQueue, ILogger logger, Action<Exception>? onCrash = null, bool promptCache = true)
     {
         this.promptCache = promptCache;
+        flashAttention = options.FlashAttention != FlashAttention.Off; // auto: llama.cpp turns it on on the CPU
         Metrics = new GenerationMetrics();
         this.model = model;
         this.logger = logger;

@@ -5,7 +5,8 @@ namespace CustomGpt.ModelApi.Tests;
 /// <summary>
 /// How a long prompt shares decode steps: alone it takes all the batch's room (few, full steps, as llama-server
 /// does); beside a streaming request it advances by at most <see cref="GenerationScheduler.PromptChunkBesideStreams"/>
-/// tokens a step, so the stream is not held back until the whole prompt is decoded.
+/// tokens a step, so the stream is not held back until the whole prompt is decoded. With flash attention every chunk
+/// stays under llama.cpp's query tile (<see cref="GenerationScheduler.FlashAttentionChunk"/>).
 /// </summary>
 public class PromptStepTests
 {
@@ -18,29 +19,45 @@ public class PromptStepTests
     public async Task A_long_prompt_takes_full_steps_alone_and_small_ones_beside_a_stream()
     {
         using var api = await new ApiServer(TestModels.LongContext, settings:
-            [("PARALLEL", "2"), ("CONTEXT_SIZE", "4096"), ("BATCH_SIZE", BatchSize.ToString()), ("PROMPT_CACHE", "false")]).ReadyAsync();
-        var scheduler = api.Host.Status.Scheduler!;
-        // Runs on the scheduler thread before each step: counts the steps that find this many requests decoding.
-        // A request admitted in one step and done in its n-th is seen decoding by the n - 1 steps in between.
-        int expected = 0, seen = 0;
-        scheduler.BeforeStep = () => { if (scheduler.Active == Volatile.Read(ref expected)) Interlocked.Increment(ref seen); };
-
-        Volatile.Write(ref expected, 1);
-        var alone = await api.Http.GenerateAsync(new { prompt = LongPrompt, seed = 1, max_tokens = 1 });
-        var promptTokens = alone.Usage.PromptTokens;
+            [("PARALLEL", "2"), ("CONTEXT_SIZE", "4096"), ("BATCH_SIZE", BatchSize.ToString()), ("PROMPT_CACHE", "false"), ("FLASH_ATTENTION", "off")]).ReadyAsync();
+        var (promptTokens, steps) = await StepsAloneAsync(api);
         Assert.InRange(promptTokens, 900, 1100);
-        Assert.Equal(Steps(promptTokens, BatchSize), Volatile.Read(ref seen) + 1);
+        Assert.Equal(Steps(promptTokens, BatchSize), steps);
 
         using var http = new HttpClient { BaseAddress = api.Http.BaseAddress };
         using var running = await http.StartStreamAsync(new { seed = 1, max_tokens = 3000, ignore_eos = true });
         await using var events = running.ReadEventsAsync().GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync()); // one lane streams
-        Interlocked.Exchange(ref seen, 0);
-        Volatile.Write(ref expected, 2);
+        var scheduler = api.Host.Status.Scheduler!;
+        var seen = 0; // steps that find both requests decoding, as in StepsAloneAsync
+        scheduler.BeforeStep = () => { if (scheduler.Active == 2) Interlocked.Increment(ref seen); };
         var beside = await api.Http.GenerateAsync(new { prompt = LongPrompt, seed = 1, max_tokens = 1 });
         Assert.Equal(promptTokens, beside.Usage.PromptTokens);
         Assert.Equal(Steps(promptTokens, GenerationScheduler.PromptChunkBesideStreams), Volatile.Read(ref seen) + 1);
         scheduler.BeforeStep = null;
+    }
+
+    [Fact]
+    public async Task With_flash_attention_a_long_prompt_goes_in_chunks_under_its_kernels_query_tile()
+    {
+        using var api = await new ApiServer(TestModels.LongContext, settings:
+            [("PARALLEL", "2"), ("CONTEXT_SIZE", "4096"), ("BATCH_SIZE", BatchSize.ToString()), ("PROMPT_CACHE", "false"), ("FLASH_ATTENTION", "on")]).ReadyAsync();
+        var (promptTokens, steps) = await StepsAloneAsync(api);
+        // One step more when the last chunk would have held a single row.
+        Assert.InRange(steps, Steps(promptTokens, GenerationScheduler.FlashAttentionChunk), Steps(promptTokens, GenerationScheduler.FlashAttentionChunk) + 1);
+    }
+
+    /// <summary>The long prompt on an idle server: its prompt tokens, and the steps it took.</summary>
+    static async Task<(int PromptTokens, int Steps)> StepsAloneAsync(ApiServer api)
+    {
+        var scheduler = api.Host.Status.Scheduler!;
+        // Runs on the scheduler thread before each step: counts the steps that find one request decoding. A request
+        // admitted in one step and done in its n-th is seen decoding by the n - 1 steps in between.
+        var seen = 0;
+        scheduler.BeforeStep = () => { if (scheduler.Active == 1) Interlocked.Increment(ref seen); };
+        var alone = await api.Http.GenerateAsync(new { prompt = LongPrompt, seed = 1, max_tokens = 1 });
+        scheduler.BeforeStep = null;
+        return (alone.Usage.PromptTokens, Volatile.Read(ref seen) + 1);
     }
 
     static int Steps(int tokens, int perStep) => (tokens + perStep - 1) / perStep;
