@@ -6,8 +6,8 @@ using System.Numerics;
 namespace CustomGpt.Trainer;
 
 /// <summary>Checks that System.CommandLine runs while parsing, so a bad value is a usage error (exit code 2) that
-/// names its option, before any work starts.</summary>
-static class OptionRules
+/// names its option, before any work starts. The Trainer's and the bench's command lines both use them.</summary>
+public static class OptionRules
 {
     /// <summary>The value must lie from <paramref name="min"/> to <paramref name="max"/> (NaN never does).</summary>
     public static Option<TNumber> Within<TNumber>(this Option<TNumber> option, TNumber min, TNumber max)

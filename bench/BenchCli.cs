@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using CustomGpt.Trainer;
 
 namespace CustomGpt.Bench;
 
@@ -25,7 +26,7 @@ static class BenchCli
         var result = flags.Command().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (result.Action is ParseErrorAction)
         {
-            foreach (var e in result.Errors) Console.Error.WriteLine(e.Message);
+            foreach (var e in result.Errors) Console.Error.WriteLine(OptionRules.Describe(e));
             Console.Error.WriteLine("See 'Bench --help' for the modes and options.");
             return 2;
         }
@@ -56,30 +57,30 @@ static class BenchCli
         // The binding's side of --llamasharp: the bench started again as a process of its own.
         readonly Option<bool> worker = new(BindingWorker.Flag) { Hidden = true };
 
-        readonly Option<int?> threads = Number("--threads", "CPU threads [default: this machine's cores].", 1, 256);
-        readonly Option<int?> tokens = Number("--tokens", "Tokens per request [default: 64; --llamasharp and --vs-llama-server 128].", 1, 100_000);
-        readonly Option<int?> parallel = Number("--parallel", "ModelApi's lanes (PARALLEL) and the direct loop's sequences [default: 4].", 1, 256);
-        readonly Option<int?> rounds = Number("--rounds", "Rounds [default: 7; --chat 3, --llamasharp 8, --vs-llama-server 5].", 1, 10_000);
+        readonly Option<int> threads = Number("--threads", "CPU threads [default: this machine's cores].", 1, 256);
+        readonly Option<int> tokens = Number("--tokens", "Tokens per request [default: 64; --llamasharp and --vs-llama-server 128].", 1, 100_000);
+        readonly Option<int> parallel = Number("--parallel", "ModelApi's lanes (PARALLEL) and the direct loop's sequences [default: 4].", 1, 256);
+        readonly Option<int> rounds = Number("--rounds", "Rounds [default: 7; --chat 3, --llamasharp 8, --vs-llama-server 5].", 1, 10_000);
         readonly Option<string?> model = new Option<string?>("--model") { HelpName = "PATH", Description = "The main run's model [default: the bench model, made once in artifacts/bench]." }
             .Check(path => File.Exists(path) ? null : $"--model: no file at '{path}'.");
         readonly Option<string[]> env = new Option<string[]>("--env") { HelpName = "KEY=VALUE", Description = "A ModelApi setting for the served runs (main run, --vs-llama-server); repeatable." }
             .Check(pairs => pairs.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) < 1) is { } bad ? $"--env takes KEY=VALUE (got '{bad}')." : null);
-        readonly Option<int?> requests = Number("--requests", "Requests per measurement (--gateway, --proxy) [default: 2000].", 1, 10_000_000);
-        readonly Option<int?> minutes = Number("--minutes", "How long --soak runs [default: 10].", 1, 10_000);
+        readonly Option<int> requests = Number("--requests", "Requests per measurement (--gateway, --proxy) [default: 2000].", 1, 10_000_000);
+        readonly Option<int> minutes = Number("--minutes", "How long --soak runs [default: 10].", 1, 10_000);
         readonly Option<int[]?> clients = new Option<int[]?>("--clients")
         {
             HelpName = "N[,N...]",
             Description = "Clients at once [default: --soak 8; --vs-llama-server 1,4,8,16, one comparison each].",
             CustomParser = ClientCounts,
         };
-        readonly Option<int?> bodies = Number("--bodies", "Bad bodies per route (--fuzz) [default: 1000].", 1, 10_000_000);
-        readonly Option<int?> seed = Number("--seed", "Seed of the traffic (--soak, --fuzz) [default: 1].", 0, int.MaxValue);
-        readonly Option<int?> seeds = Number("--seeds", "Seeds 1 to N, one generation each (--long) [default: 10].", 1, 10_000);
+        readonly Option<int> bodies = Number("--bodies", "Bad bodies per route (--fuzz) [default: 1000].", 1, 10_000_000);
+        readonly Option<int> seed = Number("--seed", "Seed of the traffic (--soak, --fuzz) [default: 1].", 0, int.MaxValue);
+        readonly Option<int> seeds = Number("--seeds", "Seeds 1 to N, one generation each (--long) [default: 10].", 1, 10_000);
         readonly Option<bool> onFirst = new("--on-first") { Description = "Start the telemetry-on server first (--telemetry)." };
-        readonly Option<int?> pollA = Number("--poll-a", "Loop A's thread polling, -1: threads started per decode (--two-loops) [default: 50].", -1, 100);
-        readonly Option<int?> pollB = Number("--poll-b", "Loop B's thread polling, as --poll-a [default: 50].", -1, 100);
-        readonly Option<int?> busy = Number("--busy", "Threads of other work spinning meanwhile (--llamasharp) [default: 0].", 0, 256);
-        readonly Option<int?> lanes = Number("--lanes", "Lanes (slots) at most; clients beyond share them (--vs-llama-server) [default: 8].", 1, 256);
+        readonly Option<int> pollA = Number("--poll-a", "Loop A's thread polling, -1: threads started per decode (--two-loops) [default: 50].", -1, 100);
+        readonly Option<int> pollB = Number("--poll-b", "Loop B's thread polling, as --poll-a [default: 50].", -1, 100);
+        readonly Option<int> busy = Number("--busy", "Threads of other work spinning meanwhile (--llamasharp) [default: 0].", 0, 256);
+        readonly Option<int> lanes = Number("--lanes", "Lanes (slots) at most; clients beyond share them (--vs-llama-server) [default: 8].", 1, 256);
         readonly Option<bool> noLongPrompt = new("--no-long-prompt") { Description = "Leave out the 1,000-token prompt (--vs-llama-server)." };
         readonly Option<string?> llamaArgs = new("--llama-args") { HelpName = "\"ARGS\"", Description = "Extra llama-server arguments, in one quoted string (--vs-llama-server)." };
 
@@ -106,7 +107,7 @@ static class BenchCli
 
         async Task RunAsync(ParseResult r)
         {
-            int Get(Option<int?> option, int fallback) => r.GetValue(option) ?? fallback;
+            int Get(Option<int> option, int fallback) => r.GetGivenValue(option) ?? fallback;
             var threadCount = Get(threads, Environment.ProcessorCount);
             // Not given: the parser's value is an empty list.
             var clientCounts = r.GetValue(clients) is { Length: > 0 } given ? given : null;
@@ -136,29 +137,9 @@ static class BenchCli
 
     static Option<bool> Mode(string name, string description) => new(name) { Description = "Mode: " + description };
 
-    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; null when not given (each mode has its default).</summary>
-    static Option<int?> Number(string name, string description, int min, int max) => new(name)
-    {
-        HelpName = "N",
-        Description = description,
-        CustomParser = result =>
-        {
-            var given = result.Tokens[0].Value;
-            if (int.TryParse(given, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max) return value;
-            result.AddError($"{name} must be a whole number from {min} to {max} (got '{given}').");
-            return null;
-        },
-    };
-
-    /// <summary>Adds a check of a given value; <paramref name="problem"/> returns the message, or null.</summary>
-    static Option<T> Check<T>(this Option<T> option, Func<T, string?> problem)
-    {
-        option.Validators.Add(result =>
-        {
-            if (result.Tokens.Count > 0 && !result.Errors.Any() && result.GetValueOrDefault<T>() is { } value && problem(value) is { } message) result.AddError(message);
-        });
-        return option;
-    }
+    /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; each mode has its own default when not given.</summary>
+    static Option<int> Number(string name, string description, int min, int max) =>
+        new Option<int>(name) { HelpName = "N", Description = description }.Within(min, max);
 
     /// <summary>--clients 1,4,8,16: counts separated by commas (the option may be repeated too).</summary>
     static int[]? ClientCounts(ArgumentResult result)
