@@ -61,13 +61,13 @@ public sealed partial class GenerationScheduler
 
     /// <summary>
     /// Keeps the lane's cells for the prefix it shares with the prompt and drops the rest, so only the
-    /// tail is decoded. At least the prompt's last token is decoded again: its logits give the first token.
+    /// tail is decoded. At least the prompt's last token is decoded again: its logits give the first token
+    /// (with flash attention its last two: <see cref="FlashAttentionChunk"/>).
     /// </summary>
     void Reuse(int lane, GenerationJob job)
     {
         var memory = memories[lane];
         var prompt = job.Plan.PromptTokens;
-        // At least the last token is decoded again, for its logits; with flash attention the last two (no one-row tail).
         var reused = promptCache ? Math.Min(memory.CommonPrefix(prompt), prompt.Length - (flashAttention && prompt.Length > 2 ? 2 : 1)) : 0;
         if (reused > 0 && context.RemoveFrom(lane, reused))
         {
