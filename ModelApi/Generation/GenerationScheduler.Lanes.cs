@@ -53,22 +53,27 @@ public sealed partial class GenerationScheduler
         {
             if (lanes[lane] is not null) continue;
             if (oldest < 0 || memories[lane].LastUsed < memories[oldest].LastUsed) oldest = lane;
-            var shared = promptCache ? memories[lane].CommonPrefix(prompt) : 0;
+            var shared = Reusable(lane, prompt);
             if (shared > bestShared) (best, bestShared) = (lane, shared);
         }
         return bestShared > 0 && bestShared * 2 >= memories[best].Count ? best : oldest;
     }
 
+    /// <summary>How many leading tokens of the prompt the lane's cells hold in a form the prompt can reuse.</summary>
+    int Reusable(int lane, int[] prompt) =>
+        promptCache && (!promptsInTiles || memories[lane].InTiles == InTiles(prompt)) ? memories[lane].CommonPrefix(prompt) : 0;
+
     /// <summary>
     /// Keeps the lane's cells for the prefix it shares with the prompt and drops the rest, so only the
-    /// tail is decoded. At least the prompt's last token is decoded again: its logits give the first token
-    /// (with flash attention its last two: <see cref="FlashAttentionChunk"/>).
+    /// tail is decoded. At least the prompt's last token is decoded again: its logits give the first token.
+    /// With flash attention more is (<see cref="FlashAttentionTile"/>): the last 64 of a prompt in tiles, else the last two.
     /// </summary>
     void Reuse(int lane, GenerationJob job)
     {
         var memory = memories[lane];
         var prompt = job.Plan.PromptTokens;
-        var reused = promptCache ? Math.Min(memory.CommonPrefix(prompt), prompt.Length - (flashAttention && prompt.Length > 2 ? 2 : 1)) : 0;
+        var again = !flashAttention || prompt.Length <= 2 ? 1 : InTiles(prompt) ? FlashAttentionTile : 2;
+        var reused = Math.Min(Reusable(lane, prompt), prompt.Length - again);
         if (reused > 0 && context.RemoveFrom(lane, reused))
         {
             memory.KeepFirst(reused);
@@ -80,6 +85,7 @@ public sealed partial class GenerationScheduler
             memory.Reset();
             reused = 0;
         }
+        memory.InTiles = InTiles(prompt);
         memory.LastUsed = ++admissions;
         job.PromptCursor = job.Position = job.CachedTokens = reused;
     }
@@ -93,35 +99,84 @@ public sealed partial class GenerationScheduler
     internal const int PromptChunkBesideStreams = 128;
 
     /// <summary>
-    /// With flash attention, the most rows a prompt chunk has. llama.cpp's CPU kernel takes another path, which rounds
-    /// otherwise, for a sequence with 64 or more rows in a batch (its query tile) and for a single row against 512 or more
-    /// cells: so that a cached beginning plus a tail gives the cells the whole prompt gives, every chunk has 2 to 63 rows.
+    /// With flash attention, llama.cpp's CPU kernel computes a lane's rows of a batch on a tiled path from its query tile of
+    /// 64 rows up, row by row below it, and for a single row against 512 or more cells on a split path; the three round
+    /// differently. So that a cached beginning plus a tail gives the cells the whole prompt gives, each prompt keeps to one
+    /// path: one of 64 tokens or more goes in tiles, chunks of at least 64 rows, each in a decode of its own (in a decode with
+    /// other lanes llama.cpp cuts every lane's share to the shortest one's); a shorter one goes in chunks of 2 to
+    /// <see cref="FlashAttentionChunk"/> rows beside the other lanes. (Without flash attention a prompt is one kind.)
     /// </summary>
-    internal const int FlashAttentionChunk = 63;
+    internal const int FlashAttentionTile = 64;
 
-    /// <summary>One decode over all active lanes. False when there was nothing to do.</summary>
+    /// <summary>With flash attention, the most rows a chunk of a prompt that does not go in tiles has.</summary>
+    internal const int FlashAttentionChunk = FlashAttentionTile - 1;
+
+    bool InTiles(int[] prompt) => promptsInTiles && prompt.Length >= FlashAttentionTile;
+
+    /// <summary>One step: every generating lane's next token and the prompts' next chunks. False when there was nothing to do.</summary>
     bool Step()
     {
-        batch.Clear();
         // Every generating lane's next token has its place (the constructor made sure they fit): it keeps each
         // stream moving. Prompts share the rest, a chunk per lane; a long prompt continues in the next step.
         var streaming = 0;
         foreach (var job in lanes) if (job is { PromptDone: true }) streaming++;
         var room = context.BatchSize - streaming;
-        var chunk = flashAttention ? FlashAttentionChunk : streaming > 0 ? PromptChunkBesideStreams : room;
+        var limit = streaming > 0 ? PromptChunkBesideStreams : room;
+        var lastPromptTurn = LastPromptTurn();
+        var decoded = false;
+        for (var lane = 0; promptsInTiles && lane < lanes.Length; lane++)
+        {
+            if (lanes[lane] is not { PromptDone: false } job || !InTiles(job.Plan.PromptTokens) || memories[lane].LastUsed > lastPromptTurn) continue;
+            if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
+            var take = TileChunk(job.Plan.PromptTokens.Length - job.PromptCursor, Math.Min(room, limit));
+            if (take == 0) continue; // the next step has more room
+            batch.Clear();
+            AddPromptChunk(lane, job, take);
+            room -= take;
+            if (!DecodeAndSample()) return true;
+            decoded = true;
+        }
+
         // In lane order, generating tokens and prompt chunks side by side: llama.cpp splits a decode over lanes of
         // their own into sub-batches of consecutive lanes with as many tokens each, one pass over the weights per
         // sub-batch, so lane order keeps a waiting prompt from cutting the generating lanes into two passes.
-        var lastPromptTurn = LastPromptTurn();
+        // A lane whose prompt in tiles just ended gets its next token too: the room its chunk took holds it.
+        batch.Clear();
+        var chunk = flashAttention ? FlashAttentionChunk : limit;
         for (var lane = 0; lane < lanes.Length; lane++)
         {
             if (lanes[lane] is not { } job) continue;
             if (job.Cancellation.IsCancellationRequested) { Cancel(lane, job); continue; }
             if (job.PromptDone) AddNextToken(lane, job);
-            else if (room > 0 && memories[lane].LastUsed <= lastPromptTurn) room -= AddPromptChunk(lane, job, Math.Min(room, chunk));
+            else if (room > 0 && !InTiles(job.Plan.PromptTokens) && memories[lane].LastUsed <= lastPromptTurn)
+                room -= AddPromptChunk(lane, job, RowChunk(job.Plan.PromptTokens.Length - job.PromptCursor, Math.Min(room, chunk)));
         }
-        if (batch.Count == 0) return lanes.Any(j => j is not null);
+        if (batch.Count == 0) return decoded || lanes.Any(j => j is not null);
+        DecodeAndSample();
+        return true;
+    }
 
+    /// <summary>
+    /// How many rows of a prompt in tiles the next chunk takes: all that is left when it fits, else as many as fit while
+    /// 64 or more stay for later; 0 when no such chunk fits.
+    /// </summary>
+    static int TileChunk(int left, int limit)
+    {
+        if (left <= limit) return left;
+        var take = Math.Min(limit, left - FlashAttentionTile);
+        return take >= FlashAttentionTile ? take : 0;
+    }
+
+    /// <summary>How many rows of any other prompt the next chunk takes; with flash attention never leaving a last chunk of one row.</summary>
+    int RowChunk(int left, int limit)
+    {
+        var take = Math.Min(limit, left);
+        return flashAttention && left - take == 1 && take > 2 ? take - 1 : take;
+    }
+
+    /// <summary>Decodes the batch and samples every lane whose logits it asked for. False when the decode failed (and with it every request).</summary>
+    bool DecodeAndSample()
+    {
         try
         {
             context.Decode(batch);
@@ -131,7 +186,7 @@ public sealed partial class GenerationScheduler
         {
             logger.LogError(e, "Decode failed; failing the {Count} requests in the batch", lanes.Count(j => j is not null));
             FailAll(e);
-            return true;
+            return false;
         }
 
         for (var lane = 0; lane < lanes.Length; lane++)
@@ -188,13 +243,10 @@ public sealed partial class GenerationScheduler
         job.LogitsIndex = batch.Add(job.LastToken, job.Position++, lane, wantLogits: true);
     }
 
-    /// <summary>The prompt's next chunk of at most <paramref name="limit"/> tokens; how many tokens it took.</summary>
-    int AddPromptChunk(int lane, GenerationJob job, int limit)
+    /// <summary>The prompt's next <paramref name="take"/> tokens; returns <paramref name="take"/>.</summary>
+    int AddPromptChunk(int lane, GenerationJob job, int take)
     {
         var prompt = job.Plan.PromptTokens;
-        var left = prompt.Length - job.PromptCursor;
-        var take = Math.Min(limit, left);
-        if (flashAttention && left - take == 1 && take > 2) take--; // no last chunk of one row (see FlashAttentionChunk)
         for (var i = 0; i < take; i++)
         {
             var last = job.PromptCursor + 1 == prompt.Length;

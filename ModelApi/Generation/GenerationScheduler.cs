@@ -20,6 +20,7 @@ public sealed partial class GenerationScheduler : IDisposable
     readonly long[] promptOrder; // the scheduler thread's scratch: admission numbers of the lanes with prompts left
     readonly bool promptCache;
     readonly bool flashAttention;
+    readonly bool promptsInTiles; // see FlashAttentionTile
     readonly JobQueue queue = new();
     readonly CancellationTokenSource stopping = new();
     readonly Thread thread;
@@ -52,6 +53,8 @@ public sealed partial class GenerationScheduler : IDisposable
             if (lanes.Length > context.BatchSize)
                 throw new ArgumentException($"{lanes.Length} parallel sequences need a batch of at least {lanes.Length} tokens (got {context.BatchSize}).", nameof(options));
             capacity = lanes.Length + maxQueue;
+            // A prompt in tiles needs room for two tiles beside every other lane's token, or it could wait for ever.
+            promptsInTiles = flashAttention && context.BatchSize >= 2 * FlashAttentionTile + lanes.Length;
             WarmUp();
         }
         catch

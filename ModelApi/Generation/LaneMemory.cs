@@ -18,6 +18,10 @@ sealed class LaneMemory
     /// <summary>When the lane last took a job: among equal prefixes the least recently used lane is given up.</summary>
     public long LastUsed { get; set; }
 
+    /// <summary>Whether the cells came from prompt chunks of 64 rows or more (with flash attention: see
+    /// <see cref="GenerationScheduler.FlashAttentionTile"/>); a prompt reuses only cells decoded the way it would be.</summary>
+    public bool InTiles { get; set; }
+
     /// <summary>How many leading tokens of <paramref name="prompt"/> the cells already hold.</summary>
     public int CommonPrefix(int[] prompt)
     {

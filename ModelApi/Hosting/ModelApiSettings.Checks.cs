@@ -61,17 +61,15 @@ public sealed partial record ModelApiSettings
         }
     }
 
-    static FlashAttention ParseFlashAttention(string? raw, KvCacheType cache, int parallel, List<string> errors)
+    static FlashAttention ParseFlashAttention(string? raw, KvCacheType cache, List<string> errors)
     {
         var value = raw?.Trim().ToLowerInvariant() switch
         {
-            // Off for one lane with an f16 cache: a chat's later turns decode prompts against a long context faster
-            // without it. With lanes side by side llama.cpp's attention kernel is much faster than matrix products
-            // (docs/performance-under-load.md), and a quantized cache needs it: auto (on, on the CPU).
-            null or "" => cache == KvCacheType.F16 && parallel == 1 ? FlashAttention.Off : FlashAttention.Auto,
+            // Auto (on, on the CPU): lanes side by side, long prompts and a chat's later turns all decode faster with it
+            // (docs/performance-under-load.md), and a quantized cache needs it.
+            null or "" or "auto" => FlashAttention.Auto,
             "off" or "false" => FlashAttention.Off,
             "on" or "true" => FlashAttention.On,
-            "auto" => FlashAttention.Auto,
             _ => (FlashAttention?)null,
         };
         if (value is null) errors.Add($"FLASH_ATTENTION='{raw}' must be on, off or auto.");

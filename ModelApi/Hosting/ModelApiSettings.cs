@@ -44,10 +44,8 @@ public sealed partial record ModelApiSettings
     public ModelLoadOptions Load { get; init; } = new();
     /// <summary>KV_CACHE_TYPE: f16 (default), q8_0 or q4_0.</summary>
     public KvCacheType KvCache { get; init; } = KvCacheType.F16;
-    /// <summary>FLASH_ATTENTION: auto (llama.cpp turns it on), but off with one lane and an f16 cache.</summary>
+    /// <summary>FLASH_ATTENTION: auto (llama.cpp turns it on on the CPU).</summary>
     public FlashAttention FlashAttention { get; init; } = FlashAttention.Auto;
-    /// <summary>Whether FLASH_ATTENTION was given: when not, each local model of MODELS_CONFIG takes the default for its own lanes.</summary>
-    public bool FlashAttentionSet { get; init; }
     /// <summary>MODELS_CONFIG (LiteLLM's config.yaml), read and checked; null serves MODEL_PATH / MODEL_URL alone, as before.</summary>
     public Models.ModelsConfig? Models { get; init; }
     /// <summary>MEMORY_LIMIT_MB: the memory the local models must fit in; null reads the container's (cgroup v2 memory.max).</summary>
@@ -141,7 +139,7 @@ public sealed partial record ModelApiSettings
             ThreadPoll = Int("THREAD_POLL", 50, 0, 100),
             Load = new ModelLoadOptions { MapFile = Bool("MODEL_MMAP", DefaultMapFile), RepackWeights = Bool("MODEL_REPACK", true) },
             KvCache = kvCache,
-            FlashAttention = ParseFlashAttention(config["FLASH_ATTENTION"], kvCache, parallel, errors),
+            FlashAttention = ParseFlashAttention(config["FLASH_ATTENTION"], kvCache, errors),
             LogPrompts = Bool("LOG_PROMPTS", false),
             PromptCache = Bool("PROMPT_CACHE", true),
             DefaultSystemPrompt = config["DEFAULT_SYSTEM_PROMPT"] is { Length: > 0 } system ? system : null,
@@ -165,7 +163,6 @@ public sealed partial record ModelApiSettings
             JsonLogs = string.Equals(config["LOG_FORMAT"]?.Trim(), "json", StringComparison.OrdinalIgnoreCase),
             MaxBodyBytes = Int("MAX_BODY_BYTES", 1 << 20, 1024, int.MaxValue),
             ApiReference = Bool("API_REFERENCE", false),
-            FlashAttentionSet = !string.IsNullOrWhiteSpace(config["FLASH_ATTENTION"]),
             MemoryLimitBytes = string.IsNullOrWhiteSpace(config["MEMORY_LIMIT_MB"]) ? null : (long)Int("MEMORY_LIMIT_MB", 0, 1, int.MaxValue) << 20,
         };
         if (config["MODELS_CONFIG"] is { Length: > 0 } modelsConfig)
@@ -207,8 +204,7 @@ public sealed partial record ModelApiSettings
     /// <summary>A secret as the environment holds it, without the newline `echo` leaves; empty means unset.</summary>
     static string? Secret(string? raw) => string.IsNullOrWhiteSpace(raw) ? null : raw.Trim();
 
-    /// <summary>The settings one local model of MODELS_CONFIG loads with: its own lanes and context (and, unless
-    /// FLASH_ATTENTION was given, the flash-attention default for its lanes).</summary>
+    /// <summary>The settings one local model of MODELS_CONFIG loads with: its own lanes and context.</summary>
     public ModelApiSettings ForLocalModel(Models.LocalModelSettings model) => this with
     {
         ModelPath = model.Source,
@@ -217,7 +213,6 @@ public sealed partial record ModelApiSettings
         ModelSha256 = null,
         Parallel = model.Parallel,
         ContextSize = model.ContextSize,
-        FlashAttention = FlashAttentionSet ? FlashAttention : ParseFlashAttention(null, KvCache, model.Parallel, []),
     };
 }
 

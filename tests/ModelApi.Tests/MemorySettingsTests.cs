@@ -20,15 +20,14 @@ public class MemorySettingsTests
     }
 
     [Fact]
-    public void The_defaults_read_the_weights_repack_them_and_keep_an_f16_cache_with_flash_attention_for_several_lanes()
+    public void The_defaults_read_the_weights_repack_them_and_keep_an_f16_cache_with_flash_attention()
     {
         var settings = Settings();
         Assert.Equal((false, true), (settings.Load.MapFile, settings.Load.RepackWeights));
-        // Several lanes (PARALLEL defaults to 4) decode side by side much faster with flash attention;
-        // one lane's long-context prompts faster without it.
+        // Lanes side by side, long prompts and a chat's later turns all decode faster with flash attention, one lane too.
         Assert.Equal((KvCacheType.F16, FlashAttention.Auto), (settings.KvCache, settings.FlashAttention));
-        Assert.Equal(FlashAttention.Off, Settings(("PARALLEL", "1")).FlashAttention);
-        Assert.Equal(FlashAttention.On, Settings(("PARALLEL", "1"), ("FLASH_ATTENTION", "on")).FlashAttention);
+        Assert.Equal(FlashAttention.Auto, Settings(("PARALLEL", "1")).FlashAttention);
+        Assert.Equal(FlashAttention.Off, Settings(("PARALLEL", "1"), ("FLASH_ATTENTION", "off")).FlashAttention);
         // A quantized cache needs flash attention: unless told otherwise, llama.cpp decides (and turns it on).
         Assert.Equal(FlashAttention.Auto, Settings(("KV_CACHE_TYPE", "q8_0")).FlashAttention);
         Assert.Equal((true, false), (Settings(("MODEL_MMAP", "true"), ("MODEL_REPACK", "false")).Load is var l ? (l.MapFile, l.RepackWeights) : default));

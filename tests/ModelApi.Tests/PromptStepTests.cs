@@ -5,8 +5,9 @@ namespace CustomGpt.ModelApi.Tests;
 /// <summary>
 /// How a long prompt shares decode steps: alone it takes all the batch's room (few, full steps, as llama-server
 /// does); beside a streaming request it advances by at most <see cref="GenerationScheduler.PromptChunkBesideStreams"/>
-/// tokens a step, so the stream is not held back until the whole prompt is decoded. With flash attention every chunk
-/// stays under llama.cpp's query tile (<see cref="GenerationScheduler.FlashAttentionChunk"/>).
+/// tokens a step, so the stream is not held back until the whole prompt is decoded. With flash attention the same holds
+/// while every chunk keeps 64 rows or more (<see cref="GenerationScheduler.FlashAttentionTile"/>), and when the batch is
+/// too small for that, chunks stay under 64 rows (<see cref="GenerationScheduler.FlashAttentionChunk"/>).
 /// </summary>
 public class PromptStepTests
 {
@@ -15,14 +16,17 @@ public class PromptStepTests
     // About 1,000 tokens: one per character in the test model.
     static readonly string LongPrompt = string.Concat(Enumerable.Repeat("the quick brown fox jumps over a lazy dog. ", 23));
 
-    [Fact]
-    public async Task A_long_prompt_takes_full_steps_alone_and_small_ones_beside_a_stream()
+    // With flash attention a chunk may stop short so that the 64 rows or more the rule needs stay for the last one: one step more.
+    [Theory]
+    [InlineData("off", 0)]
+    [InlineData("on", 1)]
+    public async Task A_long_prompt_takes_full_steps_alone_and_small_ones_beside_a_stream(string flashAttention, int oneMore)
     {
         using var api = await new ApiServer(TestModels.LongContext, settings:
-            [("PARALLEL", "2"), ("CONTEXT_SIZE", "4096"), ("BATCH_SIZE", BatchSize.ToString()), ("PROMPT_CACHE", "false"), ("FLASH_ATTENTION", "off")]).ReadyAsync();
+            [("PARALLEL", "2"), ("CONTEXT_SIZE", "4096"), ("BATCH_SIZE", BatchSize.ToString()), ("PROMPT_CACHE", "false"), ("FLASH_ATTENTION", flashAttention)]).ReadyAsync();
         var (promptTokens, steps) = await StepsAloneAsync(api);
         Assert.InRange(promptTokens, 900, 1100);
-        Assert.Equal(Steps(promptTokens, BatchSize), steps);
+        Assert.InRange(steps, Steps(promptTokens, BatchSize), Steps(promptTokens, BatchSize) + oneMore);
 
         using var http = new HttpClient { BaseAddress = api.Http.BaseAddress };
         using var running = await http.StartStreamAsync(new { seed = 1, max_tokens = 3000, ignore_eos = true });
@@ -33,15 +37,16 @@ public class PromptStepTests
         scheduler.BeforeStep = () => { if (scheduler.Active == 2) Interlocked.Increment(ref seen); };
         var beside = await api.Http.GenerateAsync(new { prompt = LongPrompt, seed = 1, max_tokens = 1 });
         Assert.Equal(promptTokens, beside.Usage.PromptTokens);
-        Assert.Equal(Steps(promptTokens, GenerationScheduler.PromptChunkBesideStreams), Volatile.Read(ref seen) + 1);
+        var besideSteps = Volatile.Read(ref seen) + 1;
+        Assert.InRange(besideSteps, Steps(promptTokens, GenerationScheduler.PromptChunkBesideStreams), Steps(promptTokens, GenerationScheduler.PromptChunkBesideStreams) + oneMore);
         scheduler.BeforeStep = null;
     }
 
     [Fact]
-    public async Task With_flash_attention_a_long_prompt_goes_in_chunks_under_its_kernels_query_tile()
+    public async Task With_flash_attention_and_a_batch_too_small_for_two_tiles_a_long_prompt_goes_in_chunks_under_the_tile()
     {
         using var api = await new ApiServer(TestModels.LongContext, settings:
-            [("PARALLEL", "2"), ("CONTEXT_SIZE", "4096"), ("BATCH_SIZE", BatchSize.ToString()), ("PROMPT_CACHE", "false"), ("FLASH_ATTENTION", "on")]).ReadyAsync();
+            [("PARALLEL", "2"), ("CONTEXT_SIZE", "4096"), ("BATCH_SIZE", "96"), ("PROMPT_CACHE", "false"), ("FLASH_ATTENTION", "on")]).ReadyAsync();
         var (promptTokens, steps) = await StepsAloneAsync(api);
         // One step more when the last chunk would have held a single row.
         Assert.InRange(steps, Steps(promptTokens, GenerationScheduler.FlashAttentionChunk), Steps(promptTokens, GenerationScheduler.FlashAttentionChunk) + 1);
