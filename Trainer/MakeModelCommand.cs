@@ -57,8 +57,14 @@ public static class MakeModelCommand
         if (quantization is { } q)
         {
             Console.WriteLine($"Quantizing to {q}...");
-            ModelQuantizer.Quantize(unquantized, output, q);
-            File.Delete(unquantized);
+            try
+            {
+                ModelQuantizer.Quantize(unquantized, output, q);
+            }
+            finally
+            {
+                File.Delete(unquantized); // a step between, never left behind
+            }
         }
         Console.WriteLine($"Wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB)");
     }

@@ -44,9 +44,17 @@ public static class TrainerRunner
 
     /// <summary>Runs `dotnet Trainer.dll ARGS` as an operator would: exit code and everything it printed.
     /// A process still running after <see cref="ProcessTimeout"/> is killed and the test fails with its output.</summary>
+    /// <remarks>
+    /// Trainer.dll sits here beside the tests' assemblies, as it sits beside ModelApi.dll in the API image, and runs the
+    /// way ModelApi runs it there (TrainerProcess, train-job.sh): with the host's runtime config and dependencies. Its own
+    /// runtime config names only .NET's base framework, and the logging abstractions it needs come here from ASP.NET's.
+    /// </remarks>
     public static (int ExitCode, string Output) RunProcess(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Trainer.dll"), .. args])
+        var info = new ProcessStartInfo("dotnet", ["exec",
+            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, "Trainer.Tests.runtimeconfig.json"),
+            "--depsfile", Path.Combine(AppContext.BaseDirectory, "Trainer.Tests.deps.json"),
+            Path.Combine(AppContext.BaseDirectory, "Trainer.dll"), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
