@@ -51,7 +51,7 @@ static class BenchCli
         {
             HelpName = "PATH",
             Description = "Mode: ModelApi against llama-server under load (docs/performance-under-load.md); bench/build-llama-server.sh builds PATH. " +
-                "Uses --threads, --clients, --rounds, --tokens, --lanes, --no-long-prompt, --env, --llama-args.",
+                "Uses --threads, --clients, --rounds, --tokens, --lanes, --prompt-tokens, --no-long-prompt, --env, --llama-args.",
         }.Check(path => File.Exists(path) ? null
             : $"--vs-llama-server needs the path of a llama-server executable (bench/build-llama-server.sh builds one); no file at '{path}'.");
         // The binding's side of --llamasharp: the bench started again as a process of its own.
@@ -81,6 +81,7 @@ static class BenchCli
         readonly Option<int> pollB = Number("--poll-b", "Loop B's thread polling, as --poll-a [default: 50].", -1, 100);
         readonly Option<int> busy = Number("--busy", "Threads of other work spinning meanwhile (--llamasharp) [default: 0].", 0, 256);
         readonly Option<int> lanes = Number("--lanes", "Lanes (slots) at most; clients beyond share them (--vs-llama-server) [default: 8].", 1, 256);
+        readonly Option<int> promptTokens = Number("--prompt-tokens", "Tokens of each client's prompt (--vs-llama-server) [default: 60].", 2, 800);
         readonly Option<bool> noLongPrompt = new("--no-long-prompt") { Description = "Leave out the 1,000-token prompt (--vs-llama-server)." };
         readonly Option<string?> llamaArgs = new("--llama-args") { HelpName = "\"ARGS\"", Description = "Extra llama-server arguments, in one quoted string (--vs-llama-server)." };
 
@@ -92,7 +93,7 @@ static class BenchCli
             {
                 gateway, proxy, soak, fuzz, chat, longText, memory, telemetry, twoLoops, llamaSharp, vsLlamaServer, worker,
                 threads, tokens, parallel, rounds, model, env, requests, minutes, clients, bodies, seed, seeds, onFirst, pollA, pollB, busy,
-                lanes, noLongPrompt, llamaArgs,
+                lanes, promptTokens, noLongPrompt, llamaArgs,
             };
             command.Validators.Add(result =>
             {
@@ -119,7 +120,7 @@ static class BenchCli
             else if (r.GetValue(llamaSharp)) LlamaSharpSideBySide.Run(BenchModel.Ensure(), threadCount, Get(tokens, 128), Get(rounds, 8), Get(busy, 0));
             else if (r.GetValue(vsLlamaServer) is { } llamaServer)
                 await VsLlamaServer.RunAsync(new VsLlamaServer.Options(llamaServer, BenchModel.Ensure(), threadCount, Get(tokens, 128), Get(rounds, 5),
-                    clientCounts ?? [1, 4, 8, 16], Get(lanes, 8), !r.GetValue(noLongPrompt), Env(r),
+                    clientCounts ?? [1, 4, 8, 16], Get(lanes, 8), Get(promptTokens, VsLlamaServer.DefaultPromptTokens), !r.GetValue(noLongPrompt), Env(r),
                     [.. CommandLineParser.SplitCommandLine(r.GetValue(llamaArgs) ?? "")]));
             else if (r.GetValue(chat)) await ChatTurns.RunAsync(BenchModel.Ensure(), threadCount, Get(rounds, 3));
             else if (r.GetValue(longText)) await LongText.RunAsync(Tests.Shared.Repository.DefaultModel, threadCount, Get(seeds, 10));

@@ -12,14 +12,14 @@ namespace CustomGpt.Bench;
 /// <summary>
 /// `--vs-llama-server PATH`: ModelApi and llama.cpp's llama-server (built from the same pinned source by
 /// bench/build-llama-server.sh) on the same model, threads, lanes/slots and positions per lane, under the same
-/// load: N clients at once, each a streamed POST /v1/completions of its own ~60-token prompt (no prefix cache
+/// load: N clients at once, each a streamed POST /v1/completions of its own ~60-token prompt (--prompt-tokens; no prefix cache
 /// helps), greedy. Rounds alternate which server goes first; medians, every round, time to first token and
 /// peak resident memory (docs/performance-under-load.md).
 /// </summary>
 static class VsLlamaServer
 {
     const int PositionsPerLane = 1024;
-    const int ShortPromptTokens = 60;
+    public const int DefaultPromptTokens = 60;
     const int LongPromptTokens = 1000;
 
     // Words of every prompt; each request draws its own sequence of them.
@@ -32,11 +32,12 @@ static class VsLlamaServer
     /// <param name="LlamaServer">The llama-server executable.</param>
     /// <param name="Clients">One comparison per count of clients at once.</param>
     /// <param name="MaxLanes">Lanes (slots) for as many clients, up to this many.</param>
+    /// <param name="PromptTokens">About how many tokens each client's prompt has.</param>
     /// <param name="LongPrompt">Also one 1,000-token prompt: prompt speed.</param>
     /// <param name="Env">Extra ModelApi settings.</param>
     /// <param name="LlamaArgs">Extra llama-server arguments.</param>
     public sealed record Options(string LlamaServer, string ModelPath, int Threads, int Tokens, int Rounds, int[] Clients, int MaxLanes,
-        bool LongPrompt, (string Key, string Value)[] Env, string[] LlamaArgs);
+        int PromptTokens, bool LongPrompt, (string Key, string Value)[] Env, string[] LlamaArgs);
 
     /// <summary>One streamed completion as a client sees it.</summary>
     readonly record struct Completion(double TtftMs, int Tokens, int PromptTokens);
@@ -54,7 +55,7 @@ static class VsLlamaServer
         Console.WriteLine($"ModelApi environment: {(env.Length == 0 ? "defaults" : string.Join(" ", env.Select(e => e.Item1 + "=" + e.Item2)))}; llama-server arguments: {(llamaArgs.Length == 0 ? "defaults" : string.Join(" ", llamaArgs))}");
         Console.WriteLine($"load average before: {MachineCpu.LoadAverage()}");
         var rows = new List<string>();
-        foreach (var n in clients) rows.Add(await CompareAsync(options, n, Math.Min(n, options.MaxLanes), ShortPromptTokens, options.Tokens));
+        foreach (var n in clients) rows.Add(await CompareAsync(options, n, Math.Min(n, options.MaxLanes), options.PromptTokens, options.Tokens));
         if (options.LongPrompt) rows.Add(await CompareAsync(options, 1, 1, LongPromptTokens, 16));
 
         Console.WriteLine();
@@ -82,7 +83,8 @@ static class VsLlamaServer
         var wordTokens = await WordTokensAsync(oursHttp);
         foreach (var engine in new[] { llama, api }) await CompleteAsync(engine.Http, "Once upon a time", 8); // first use of each path
 
-        var what = promptTokens == LongPromptTokens ? $"one {promptTokens}-token prompt, {tokens} tokens" : $"{clients} client{(clients == 1 ? "" : "s")} on {lanes} lane{(lanes == 1 ? "" : "s")}";
+        var what = promptTokens == LongPromptTokens ? $"one {promptTokens}-token prompt, {tokens} tokens" : $"{clients} client{(clients == 1 ? "" : "s")} on {lanes} lane{(lanes == 1 ? "" : "s")}" +
+            (promptTokens == DefaultPromptTokens ? "" : $", {promptTokens}-token prompts");
         Console.WriteLine();
         Console.WriteLine($"{what}:");
         var runs = new Dictionary<Engine, List<Round>> { [llama] = [], [api] = [] };
