@@ -74,8 +74,10 @@ public sealed class ChatClientTests(ChatModelApi fixture) : IClassFixture<ChatMo
     [Fact]
     public async Task Earlier_messages_are_the_history_so_the_next_turn_reuses_the_cached_prompt()
     {
-        List<ChatMessage> conversation = Ask("the fox");
+        // 64 tokens or more, so that the next turn may reuse it with flash attention on (see ChatTests).
+        List<ChatMessage> conversation = Ask("the quick brown fox jumps over the lazy dog while the small cat watches");
         var first = await Chat.GetResponseAsync(conversation, Options());
+        Assert.True(first.Usage?.InputTokenCount >= 64, $"{first.Usage?.InputTokenCount} prompt tokens");
         conversation.AddMessages(first);
         conversation.Add(new ChatMessage(ChatRole.User, "a lazy dog"));
 
