@@ -44,8 +44,9 @@ static class SoakAndFuzz
             while (true)
             {
                 await Task.Delay(TimeSpan.FromMinutes(1), ct);
-                var metrics = await served.Http.GetStringAsync("/metrics", ct);
-                double Mb(string name) => long.Parse(metrics.Split('\n').First(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1]) / 1048576.0;
+                // The exporter labels each series with its meter (otel_scope_*): found by name, whatever its labels.
+                var scrape = Tests.Shared.Metrics.Parse(await served.Http.GetStringAsync("/metrics", ct));
+                double Mb(string name) => scrape.Samples.Single(s => s.Name == name).Value / 1048576.0;
                 Console.WriteLine($"minute {++minute,2}: resident {served.ResidentBytes() / 1048576.0:F1} MB, .NET heap {Mb("dotnet_gc_heap_bytes"):F1} MB, GC committed {Mb("dotnet_gc_committed_bytes"):F1} MB");
             }
         }
