@@ -54,7 +54,9 @@ public sealed class GenerationJob(GenerationPlan plan, bool streamDeltas, Cancel
     internal int ContextShifts { get; set; }
     /// <summary>Where this job's logits are in the batch just decoded; null when it has none there.</summary>
     internal int? LogitsIndex { get; set; }
-    internal bool PromptDone => PromptCursor >= Plan.PromptTokens.Length;
+    /// <summary>Prompt tokens still to decode.</summary>
+    internal int PromptLeft => Plan.PromptTokens.Length - PromptCursor;
+    internal bool PromptDone => PromptLeft <= 0;
 
     internal void MarkPromptStarted() => promptStartedAt = Stopwatch.GetTimestamp();
 
